@@ -1,0 +1,1 @@
+"""Adapters: the database, workflow files, files on disk. All I/O lives here."""

@@ -1,0 +1,231 @@
+"""The ledger's tables as SQLAlchemy 2 typed mappings.
+
+States are plain strings (the workflows are data; a new state needs no migration);
+kinds and roles are fixed and guarded by named CHECK constraints. Times are UTC at
+rest through ``UTCDateTime``; deadlines are calendar dates in the round's time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite keeps no offset, so values are stored as naive UTC there; an unaware value
+    is refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: supervise stores only aware times")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        assert isinstance(value, dt.datetime)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime(), dt.date: Date()}
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    inspecting_body: Mapped[str | None] = mapped_column(String(200))
+    inspected_unit: Mapped[str | None] = mapped_column(String(200))
+    inspection_start: Mapped[dt.date | None]
+    inspection_end: Mapped[dt.date | None]
+    feedback_date: Mapped[dt.date | None]
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    created_at: Mapped[dt.datetime]
+
+
+class PersonRole(Base):
+    __tablename__ = "person_roles"
+    __table_args__ = (CheckConstraint("role IN ('office', 'leader', 'unit', 'supervisor')", name="role"),)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class Problem(Base):
+    __tablename__ = "problems"
+    __table_args__ = (
+        UniqueConstraint("round_id", "number", name="uq_problems_round_number"),
+        CheckConstraint("kind IN ('immediate', 'dated', 'long_term')", name="kind"),
+        CheckConstraint("length(state) > 0", name="state"),
+        CheckConstraint("rebound_count >= 0", name="rebound_count"),
+        Index("ix_problems_state", "state"),
+        Index("ix_problems_lead_unit_id", "lead_unit_id"),
+        Index("ix_problems_leader_id", "leader_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    deadline: Mapped[dt.date | None]
+    state: Mapped[str] = mapped_column(String(40))
+    workflow: Mapped[str] = mapped_column(String(40))
+    workflow_version: Mapped[int]
+    rebound_count: Mapped[int] = mapped_column(default=0)
+    progress: Mapped[str | None] = mapped_column(Text)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ProblemUnit(Base):
+    """Co-responsible units (责任单位) of a problem, besides its lead unit."""
+
+    __tablename__ = "problem_units"
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+
+
+class Measure(Base):
+    __tablename__ = "measures"
+    __table_args__ = (
+        UniqueConstraint("problem_id", "seq", name="uq_measures_problem_seq"),
+        CheckConstraint("length(state) > 0", name="state"),
+        Index("ix_measures_unit_id", "unit_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"))
+    seq: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    deadline: Mapped[dt.date | None]
+    state: Mapped[str] = mapped_column(String(40))
+    workflow: Mapped[str] = mapped_column(String(40))
+    workflow_version: Mapped[int]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Evidence(Base):
+    """Proof of a fix (佐证材料): what it is, where it is kept, and its SHA-256."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        Index("ix_evidence_problem_id", "problem_id"),
+        Index("ix_evidence_measure_id", "measure_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"))
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    description: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime]
+
+
+class Event(Base):
+    """The audit history: append-only (database triggers refuse UPDATE and DELETE) and hash-chained."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_subject", "subject_type", "subject_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
+    subject_type: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int]
+    subject_ref: Mapped[str] = mapped_column(String(300))
+    trigger: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The end of the chain. Appending locks this single row, which orders all appends."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+problems = cast(Table, Problem.__table__)
+measures = cast(Table, Measure.__table__)
+events = cast(Table, Event.__table__)
+audit_head = cast(Table, AuditHead.__table__)
+people = cast(Table, Person.__table__)
+person_roles = cast(Table, PersonRole.__table__)
+units = cast(Table, Unit.__table__)
+rounds = cast(Table, Round.__table__)
+problem_units = cast(Table, ProblemUnit.__table__)
+evidence = cast(Table, Evidence.__table__)

@@ -1,0 +1,1 @@
+"""The admin CLI: thin commands over the service layer."""

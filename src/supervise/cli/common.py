@@ -1,0 +1,44 @@
+"""What every command shares: settings, the context, and the JSON switch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from supervise.adapters import migrate
+from supervise.bootstrap import build_context
+from supervise.cli.output import DatabaseProblem, reporting
+from supervise.domain.text import Text
+from supervise.services.context import Context
+from supervise.settings import Settings, load_settings
+
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON / 输出 JSON")
+
+
+@contextmanager
+def command(as_json: bool, *, needs_schema: bool = True) -> Iterator[tuple[Settings, Context]]:
+    """Settings and context for one command, with every expected failure reported and mapped to its exit code."""
+    settings = load_settings()
+    with reporting(as_json, settings.lang, settings.database_url):
+        ctx = build_context(settings)
+        try:
+            if needs_schema:
+                _require_schema(ctx)
+            yield settings, ctx
+        finally:
+            ctx.engine.dispose()
+
+
+def _require_schema(ctx: Context) -> None:
+    current, head = migrate.current_revision(ctx.engine), migrate.head_revision()
+    if current != head:
+        raise DatabaseProblem(
+            Text(
+                f"数据库结构版本为 {current or '空'}，需要 {head}：请运行 supervise init",
+                f"the database schema is at {current or 'nothing'}, {head} is needed: run supervise init",
+            ),
+            current=current,
+            head=head,
+        )

@@ -1,0 +1,1 @@
+"""The domain: plain Python with no I/O (workflows, rules, the audit chain, plans)."""

@@ -1,0 +1,190 @@
+"""The canonical plan format (整改方案): a round, its units and people, its problems and measures.
+
+``parse_plan`` validates a whole YAML plan and reports every defect with its line and
+key; nothing about the database is known here (the import service resolves names).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from supervise.domain.errors import Defect, InputRejected
+from supervise.domain.registry import WorkflowRegistry
+from supervise.domain.text import Text
+from supervise.domain.workflow import Role
+from supervise.domain.yamlsource import YamlDocument, parse_yaml, pydantic_defects
+
+Kind = Literal["immediate", "dated", "long_term"]
+KINDS: tuple[Kind, ...] = ("immediate", "dated", "long_term")
+# Local parts stay ASCII so that addresses survive every mail server; names may be Chinese.
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[^\s@]+\.[^\s@]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Period(_Strict):
+    start: dt.date
+    end: dt.date
+
+
+class RoundSpec(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    code: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    inspecting_body: str | None = None
+    inspected_unit: str | None = None
+    inspection: Period | None = None
+    feedback_date: dt.date | None = None
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class PersonSpec(_Strict):
+    name: str = Field(min_length=1, max_length=100)
+    email: str | None = None
+    unit: str | None = None
+    roles: list[Role] = Field(default_factory=list)
+
+    @field_validator("email")
+    @classmethod
+    def _plain_address(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError("expected an address like name@example.org with an ASCII local part")
+        return value
+
+
+class MeasureSpec(_Strict):
+    text: str = Field(min_length=1)
+    unit: str | None = None
+    deadline: dt.date | None = None
+    state: str | None = None
+
+
+class ProblemSpec(_Strict):
+    number: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    category: str | None = None
+    kind: Kind = "dated"
+    leader: str | None = None
+    lead_unit: str | None = None
+    units: list[str] = Field(default_factory=list)
+    deadline: dt.date | None = None
+    progress: str | None = None
+    workflow: str = "problem"
+    state: str | None = None
+    rebound_count: int = Field(default=0, ge=0)
+    measures: list[MeasureSpec] = Field(default_factory=list)
+
+
+class Plan(_Strict):
+    round: RoundSpec
+    units: list[str] = Field(default_factory=list)
+    people: list[PersonSpec] = Field(default_factory=list)
+    problems: list[ProblemSpec] = Field(default_factory=list)
+
+
+class Locator(Protocol):
+    """Turns a path in the plan, such as ``("problems", 3, "leader")``, into a defect with its place."""
+
+    def defect(self, path: Iterable[str | int], problem: Text) -> Defect: ...
+
+
+@dataclass(frozen=True)
+class ParsedPlan:
+    plan: Plan
+    locate: Locator
+
+
+def parse_plan(text: str, source: str, registry: WorkflowRegistry) -> ParsedPlan:
+    doc = parse_yaml(text, source)
+    if not isinstance(doc.data, dict):
+        raise InputRejected(
+            source,
+            [doc.defect((), Text("应为一个映射（round、problems…）", "expected a mapping (round, problems, …)"))],
+        )
+    try:
+        plan = Plan.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputRejected(source, pydantic_defects(doc, exc.errors())) from None
+    defects = plan_defects(plan, doc, registry)
+    if defects:
+        raise InputRejected(source, defects)
+    return ParsedPlan(plan, doc)
+
+
+def plan_defects(plan: Plan, doc: YamlDocument, registry: WorkflowRegistry) -> list[Defect]:
+    defects = _duplicates(doc, "problems", [p.number for p in plan.problems], "number")
+    defects += _duplicates(doc, "people", [p.name for p in plan.people], "name")
+    defects += _duplicates(doc, "units", list(plan.units), None)
+    if plan.round.inspection and plan.round.inspection.end < plan.round.inspection.start:
+        defects.append(
+            doc.defect(("round", "inspection", "end"), Text("结束日期早于开始日期", "ends before it starts"))
+        )
+    for i, problem in enumerate(plan.problems):
+        defects += _problem_defects(problem, ("problems", i), doc, registry)
+    return defects
+
+
+def _problem_defects(
+    p: ProblemSpec, path: tuple[str | int, ...], doc: YamlDocument, registry: WorkflowRegistry
+) -> list[Defect]:
+    defects = []
+    if p.kind == "dated" and p.deadline is None:
+        defects.append(
+            doc.defect(
+                (*path, "deadline"),
+                Text("dated（限期整改）问题必须有整改时限", "a dated problem needs a deadline"),
+            )
+        )
+    if p.workflow not in registry:
+        defects.append(
+            doc.defect(
+                (*path, "workflow"),
+                Text(
+                    f"未知流程 {p.workflow}",
+                    f"unknown workflow {p.workflow} (known: {', '.join(registry.names())})",
+                ),
+            )
+        )
+        return defects
+    workflow = registry.get(p.workflow)
+    if p.state is not None and p.state not in workflow.states:
+        defects.append(doc.defect((*path, "state"), _bad_state(p.state, list(workflow.states))))
+    if "measure" in registry:
+        measure_states = list(registry.get("measure").states)
+        for j, m in enumerate(p.measures):
+            if m.state is not None and m.state not in measure_states:
+                defects.append(doc.defect((*path, "measures", j, "state"), _bad_state(m.state, measure_states)))
+    return defects
+
+
+def _bad_state(state: str, known: list[str]) -> Text:
+    listing = ", ".join(known)
+    return Text(f"未知状态 {state}（可用：{listing}）", f"unknown state {state} (known: {listing})")
+
+
+def _duplicates(doc: YamlDocument, key: str, values: list[object], field: str | None) -> list[Defect]:
+    counts = Counter(values)
+    out = []
+    for i, value in enumerate(values):
+        if counts[value] > 1 and values.index(value) != i:
+            path: tuple[str | int, ...] = (key, i, field) if field else (key, i)
+            out.append(doc.defect(path, Text(f"{value} 重复出现", f"{value} appears more than once")))
+    return out

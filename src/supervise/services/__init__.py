@@ -1,0 +1,1 @@
+"""The service layer: use cases. Each opens its own unit of work and commits it."""
