@@ -151,7 +151,7 @@ def _existing(conn: Connection, table: Any, names: list[str]) -> dict[str, int]:
     if not names:
         return {}
     rows = conn.execute(select(table.c.name, table.c.id).where(table.c.name.in_(names)))
-    return {name: id_ for name, id_ in rows.all()}
+    return dict(rows.all())
 
 
 def _insert_round(conn: Connection, plan: Plan, now: dt.datetime) -> int:

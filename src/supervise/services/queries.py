@@ -201,7 +201,7 @@ def _events(conn: Connection, problem_id: int, measure_ids: list[int], zone: Zon
             "from": e.from_state,
             "to": e.to_state,
             "actor": e.actor_name,
-            "at": e.at.isoformat(),
+            "at": e.at.astimezone(zone).isoformat(),
             "note": e.note,
         }
         for e in conn.execute(query)
