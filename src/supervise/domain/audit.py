@@ -91,33 +91,70 @@ class ChainReport:
 
 
 def verify_chain(events: Iterable[StoredEvent], head_seq: int, head_hash: str) -> ChainReport:
-    """Walk events in ``seq`` order (as given) and report the first one that breaks the chain."""
-    prev_hash, expected_seq, last_id, checked = GENESIS, 1, 0, 0
-    for event in events:
-        finding = _check(event, prev_hash, expected_seq, last_id)
+    """Walk events in ``seq`` order (as given) and report the first one that breaks the chain.
+
+    Only the previous two events and the next one are kept: memory stays flat however long the chain.
+    """
+    walk = _Walk()
+    stream = iter(events)
+    current = next(stream, None)
+    while current is not None:
+        following = next(stream, None)
+        finding = walk.check(current, following)
         if finding is not None:
-            return ChainReport(checked, finding)
-        prev_hash, expected_seq, last_id = event.hash, event.content.seq + 1, event.id
-        checked += 1
-    return ChainReport(checked, _check_head(expected_seq - 1, prev_hash, head_seq, head_hash, last_id))
+            return ChainReport(walk.checked, finding)
+        walk.accept(current)
+        current = following
+    return ChainReport(
+        walk.checked, _check_head(walk.expected_seq - 1, walk.prev_hash, head_seq, head_hash, walk.last_id)
+    )
 
 
-def _check(event: StoredEvent, prev_hash: str, expected_seq: int, last_id: int) -> Finding | None:
-    seq = event.content.seq
-    content_ok = event_hash(event.content, event.prev_hash) == event.hash
-    if seq > expected_seq and event.prev_hash != prev_hash:
-        missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}–{seq - 1}"
-        return Finding("removed", event.id, expected_seq, f"event(s) seq {missing} missing before event {event.id}")
-    if event.id < last_id:
-        return Finding("reordered", event.id, seq, f"event {event.id} stands after event {last_id} in the chain")
-    if event.prev_hash != prev_hash:
-        kind: Kind = "inserted" if content_ok else "altered"
-        return Finding(kind, event.id, seq, f"event {event.id} (seq {seq}) does not link to the event before it")
-    if not content_ok:
-        return Finding("altered", event.id, seq, f"event {event.id} (seq {seq}) content does not match its hash")
-    if seq != expected_seq:
-        return Finding("reordered", event.id, seq, f"event {event.id} has seq {seq}, expected {expected_seq}")
-    return None
+class _Walk:
+    def __init__(self) -> None:
+        self.prev_hash = self.before_prev_hash = GENESIS
+        self.prev: StoredEvent | None = None
+        self.expected_seq, self.last_id, self.checked = 1, 0, 0
+
+    def accept(self, event: StoredEvent) -> None:
+        self.before_prev_hash, self.prev_hash, self.prev = self.prev_hash, event.hash, event
+        self.expected_seq, self.last_id = event.content.seq + 1, event.id
+        self.checked += 1
+
+    def check(self, event: StoredEvent, following: StoredEvent | None) -> Finding | None:
+        seq = event.content.seq
+        content_ok = event_hash(event.content, event.prev_hash) == event.hash
+        if event.prev_hash == self.prev_hash:
+            if not content_ok:
+                return Finding(
+                    "altered", event.id, seq, f"event {event.id} (seq {seq}): content does not match its hash"
+                )
+            if seq != self.expected_seq:
+                return Finding(
+                    "reordered", event.id, seq, f"event {event.id} has seq {seq}, expected {self.expected_seq}"
+                )
+            return None
+        return self._broken_link(event, following, content_ok)
+
+    def _broken_link(self, event: StoredEvent, following: StoredEvent | None, content_ok: bool) -> Finding:
+        seq = event.content.seq
+        if self.prev is not None and event.prev_hash == self.before_prev_hash:
+            p = self.prev
+            return Finding("inserted", p.id, p.content.seq, f"event {p.id} (seq {p.content.seq}) was not in the chain")
+        if seq > self.expected_seq:
+            gap = str(self.expected_seq) if seq == self.expected_seq + 1 else f"{self.expected_seq}–{seq - 1}"
+            return Finding("removed", event.id, self.expected_seq, f"seq {gap} missing before event {event.id}")
+        if event.id < self.last_id or (following is not None and following.id < event.id):
+            return Finding("reordered", event.id, seq, f"event {event.id} (seq {seq}) is out of its place in the chain")
+        if content_ok and self.prev is not None:
+            p = self.prev
+            return Finding(
+                "altered",
+                p.id,
+                p.content.seq,
+                f"event {p.id} (seq {p.content.seq}) was rewritten: the next event no longer links to it",
+            )
+        return Finding("altered", event.id, seq, f"event {event.id} (seq {seq}) does not link to the event before it")
 
 
 def _check_head(last_seq: int, last_hash: str, head_seq: int, head_hash: str, last_id: int) -> Finding | None:

@@ -58,11 +58,13 @@ class InputRejected(SuperviseError):
 
     def __init__(self, source: str, defects: list[Defect]) -> None:
         self.defects = defects
-        text = Text(
-            f"{source} 有 {len(defects)} 处错误，未导入任何内容",
-            f"{source} has {len(defects)} defect(s); nothing was imported",
+        super().__init__(self.summary(source, len(defects)), source=source, defects=[d.as_dict() for d in defects])
+
+    @staticmethod
+    def summary(source: str, count: int) -> Text:
+        return Text(
+            f"{source} 有 {count} 处错误，未导入任何内容", f"{source} has {count} defect(s); nothing was imported"
         )
-        super().__init__(text, source=source, defects=[d.as_dict() for d in defects])
 
     def render(self, lang: Lang = "both") -> str:
         lines = [self.text.render(lang)] + ["  " + d.render(lang) for d in self.defects]
@@ -71,6 +73,10 @@ class InputRejected(SuperviseError):
 
 class WorkflowInvalid(InputRejected):
     code = "workflow_invalid"
+
+    @staticmethod
+    def summary(source: str, count: int) -> Text:
+        return Text(f"流程定义 {source} 有 {count} 处错误", f"workflow definition {source} has {count} defect(s)")
 
 
 @dataclass(frozen=True)

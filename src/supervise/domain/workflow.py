@@ -161,7 +161,7 @@ class Workflow:
 
 def load_workflow(text: str, source: str) -> Workflow:
     """Parse, validate and compile one workflow definition; raise ``WorkflowInvalid`` with every defect."""
-    doc = parse_yaml(text, source)
+    doc = parse_yaml(text, source, WorkflowInvalid)
     if not isinstance(doc.data, dict):
         raise WorkflowInvalid(source, [doc.defect((), Text("应为一个映射", "expected a mapping at the top"))])
     try:

@@ -14,6 +14,17 @@ from supervise.domain.text import Text
 Path = tuple[str | int, ...]
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: the schema parses them, so a bad date is a defect with its key
+    (PyYAML would raise on 2024-02-30 before validation could say where it is)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class YamlDocument:
     source: str
@@ -42,16 +53,16 @@ def dotted(path: Iterable[str | int]) -> str:
     return out
 
 
-def parse_yaml(text: str, source: str) -> YamlDocument:
-    """Parse one YAML document; a syntax error is reported with its line."""
+def parse_yaml(text: str, source: str, error: type[InputRejected] = InputRejected) -> YamlDocument:
+    """Parse one YAML document; a syntax error is reported with its line, as ``error``."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputRejected(
+        raise error(
             source, [Defect(source, where, "", Text(f"YAML 语法错误：{problem}", f"YAML syntax: {problem}"))]
         ) from exc
     lines: dict[Path, int] = {}
