@@ -1,0 +1,45 @@
+"""How supervise stores things: UTC at rest, write transactions that take SQLite's write lock up front."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+from sqlalchemy import select, text
+
+from supervise.adapters.tables import events
+from supervise.services.transitions import Advance, advance
+
+
+def test_times_are_stored_in_utc_and_read_back_aware(walkthrough, clock):
+    clock.now = dt.datetime(2024, 3, 1, 9, 15, tzinfo=dt.timezone(dt.timedelta(hours=8)))  # 01:15 UTC
+    advance(walkthrough, Advance("13", "start", "李四"))
+    with walkthrough.reading() as conn:
+        stored = conn.execute(select(events.c.at).where(events.c.trigger == "start")).scalar_one()
+        if conn.dialect.name == "sqlite":
+            raw = conn.execute(text("SELECT at FROM events WHERE trigger = 'start'")).scalar_one()
+            assert raw.startswith("2024-03-01 01:15:00")
+    assert stored == dt.datetime(2024, 3, 1, 1, 15, tzinfo=dt.UTC)
+    assert stored.tzinfo is not None
+
+
+def test_naive_times_are_refused_rather_than_guessed(walkthrough, clock):
+    clock.now = dt.datetime(2024, 3, 1, 9, 15)
+    with pytest.raises(Exception, match="naive datetime"):
+        advance(walkthrough, Advance("13", "start", "李四"))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_sqlite_write_transaction_holds_the_write_lock_from_its_first_statement(walkthrough):
+    path = walkthrough.engine.url.database
+    with walkthrough.writing():
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+    with walkthrough.reading():  # a read transaction does not block writers
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        other.close()
