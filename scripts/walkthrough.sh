@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 S=.venv/bin/supervise
 DIR=${SUPERVISE_DEMO_DIR:-var/demo}
 rm -rf "$DIR" && mkdir -p "$DIR"
-export SUPERVISE_DATABASE_URL="sqlite:///$PWD/$DIR/supervise.db"
+DIR=$(cd "$DIR" && pwd)
+export SUPERVISE_DATABASE_URL="sqlite:///$DIR/supervise.db"
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 refused() { printf '\n\033[1m$ %s\033[0m   # expected to be refused\n' "$*"; if "$@"; then echo "unexpectedly accepted" >&2; exit 1; fi; }
