@@ -15,6 +15,7 @@ from supervise.cli.common import JSON, command
 from supervise.cli.output import out, print_json
 from supervise.domain.errors import Defect, InputRejected
 from supervise.domain.text import Text
+from supervise.services.progress import ReportProgress, report_progress
 from supervise.services.queries import ProblemFilter, list_problems, show_problem
 from supervise.services.transitions import Advance, BulkAdvance, advance, advance_many
 
@@ -31,6 +32,7 @@ def register(app: typer.Typer) -> None:
     app.command("show")(show_cmd)
     app.command("advance")(advance_cmd)
     app.command("bulk")(bulk_cmd)
+    app.command("progress")(progress_cmd)
 
 
 def problems_cmd(
@@ -185,3 +187,18 @@ def bulk_cmd(
         print_json(vars(result))
     else:
         out.print(f"{result.trigger}: {result.moved} 项已流转 / item(s) moved")
+
+
+def progress_cmd(
+    ref: str = typer.Argument(..., help="问题编号 / problem reference"),
+    actor: str = ACTOR,
+    note: str = typer.Option(..., "--note", help="进展情况 / the progress so far (整改情况)"),
+    as_json: bool = JSON,
+) -> None:
+    """报告整改进展 / Record a problem's progress (kept on the problem and in its history)."""
+    with command(as_json) as (_, ctx):
+        done = report_progress(ctx, ReportProgress(ref, actor, note))
+    if as_json:
+        print_json(vars(done))
+    else:
+        out.print(f"{done.ref}: 进展已记录 / progress recorded (v{done.version})")

@@ -66,7 +66,7 @@ def decide(workflow: Workflow, item: ItemFacts, actor: Actor, request: Request) 
             request.trigger,
             [_not_from_here(workflow, item.state, request.trigger)],
         )
-    missing = _authority(transition, item, actor) + [
+    missing = authority(transition.roles, item, actor) + [
         m for req in transition.requires if (m := _requirement(req, item, actor, request)) is not None
     ]
     if missing:
@@ -94,16 +94,17 @@ def _not_from_here(workflow: Workflow, state: str, trigger: str) -> Missing:
     )
 
 
-def _authority(t: Transition, item: ItemFacts, actor: Actor) -> list[Missing]:
-    for role in actor.roles & t.roles:
+def authority(roles: frozenset[str], item: ItemFacts, actor: Actor) -> list[Missing]:
+    """Empty when one of the actor's roles among ``roles`` covers this item; otherwise why not."""
+    for role in actor.roles & roles:
         if role not in SCOPED_ROLES:
             return []
         if role == "leader" and item.leader_id == actor.id:
             return []
         if role == "unit" and actor.unit_id is not None and actor.unit_id in item.unit_ids:
             return []
-    needed = join([ROLE_LABELS[r] for r in sorted(t.roles)], "、", ", ")
-    if actor.roles & t.roles:
+    needed = join([ROLE_LABELS[r] for r in sorted(roles)], "、", ", ")
+    if actor.roles & roles:
         return [
             Missing(
                 "not_responsible",
@@ -120,7 +121,7 @@ def _authority(t: Transition, item: ItemFacts, actor: Actor) -> list[Missing]:
                 f"需由{needed}执行，{actor.name} 没有该角色",
                 f"needs {needed}; {actor.name} has none of these roles",
             ),
-            {"roles": sorted(t.roles), "actor_roles": sorted(actor.roles)},
+            {"roles": sorted(roles), "actor_roles": sorted(actor.roles)},
         )
     ]
 
