@@ -4,13 +4,56 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
 
-from supervise.domain.text import Lang
+from supervise.domain.errors import SuperviseError
+from supervise.domain.text import Lang, Text
+
+EMBEDDED_BROKER = "memory://"
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where email goes: an SMTP server, or ``.eml`` files in a directory when no server is configured."""
+
+    smtp_url: str | None  # smtp://[user[:password]@]host[:port], smtps://… (TLS) or smtp+starttls://…
+    sender: str
+    outbox_dir: Path
+    timeout: float = 30.0
+    helo: str = "supervise.localdomain"  # passed as local_hostname: skips a slow reverse lookup
+    max_attempts: int = 8  # transient failures retried this often, then recorded as failed
+    backoff_base: float = 30.0  # seconds; doubled per attempt …
+    backoff_max: float = 600.0  # … and capped, far below the broker's visibility timeout
+
+    def __repr__(self) -> str:  # the SMTP URL may carry a password: never print it
+        return f"MailSettings(smtp={self.safe_smtp_url!r}, sender={self.sender!r}, outbox_dir={str(self.outbox_dir)!r})"
+
+    @property
+    def safe_smtp_url(self) -> str | None:
+        return None if self.smtp_url is None else masked(self.smtp_url)
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    broker_url: str  # "memory://" runs the embedded in-process broker
+    timezone: str  # the deployment's zone, for the beat schedule
+    scan_every: float = 300.0  # seconds between scans
+    deliver_every: float = 60.0  # seconds between sweeps of the outbox for retries that fell due
+    visibility_timeout: int = 3600  # seconds; every retry countdown stays far below this
+
+    @property
+    def embedded(self) -> bool:
+        return self.broker_url.startswith("memory://")
+
+    def __repr__(self) -> str:
+        shown = masked(self.broker_url)
+        return f"WorkerSettings(broker={shown!r}, timezone={self.timezone!r}, scan_every={self.scan_every})"
 
 
 @dataclass(frozen=True)
@@ -18,15 +61,76 @@ class Settings:
     database_url: str
     workflows_dir: Path | None
     lang: Lang
+    mail: MailSettings = field(default_factory=lambda: default_mail_settings({}))
+    worker: WorkerSettings = field(default_factory=lambda: WorkerSettings(EMBEDDED_BROKER, "Asia/Shanghai"))
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def __repr__(self) -> str:
+        return (
+            f"Settings(database={masked(self.database_url)!r}, workflows_dir={self.workflows_dir!r}, "
+            f"lang={self.lang!r}, mail={self.mail!r}, worker={self.worker!r})"
+        )
+
+
+def masked(url: str) -> str:
+    """The URL with its password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class SettingsInvalid(SuperviseError):
+    code = "settings_invalid"
+
+
+def data_dir() -> Path:
+    return Path(user_data_dir("supervise", appauthor=False))
+
 
 def default_database_url() -> str:
-    path = Path(user_data_dir("supervise", appauthor=False)) / "supervise.db"
-    return f"sqlite:///{path}"
+    return f"sqlite:///{data_dir() / 'supervise.db'}"
+
+
+def _number(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise SettingsInvalid(Text(f"{key} 应为正数，而不是 {raw!r}", f"{key} must be a positive number, not {raw!r}"))
+    return value
+
+
+def default_mail_settings(env: Mapping[str, str]) -> MailSettings:
+    outbox = env.get("SUPERVISE_OUTBOX_DIR")
+    return MailSettings(
+        smtp_url=env.get("SUPERVISE_SMTP_URL") or None,
+        sender=env.get("SUPERVISE_MAIL_FROM") or "supervise@localhost",
+        outbox_dir=Path(outbox) if outbox else data_dir() / "outbox",
+        timeout=_number(env, "SUPERVISE_SMTP_TIMEOUT", 30.0),
+        helo=env.get("SUPERVISE_SMTP_HELO") or "supervise.localdomain",
+        max_attempts=int(_number(env, "SUPERVISE_SMTP_MAX_ATTEMPTS", 8)),
+    )
+
+
+def _timezone(env: Mapping[str, str]) -> str:
+    zone = env.get("SUPERVISE_TIMEZONE") or "Asia/Shanghai"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsInvalid(
+            Text(f"SUPERVISE_TIMEZONE：未知时区 {zone!r}", f"SUPERVISE_TIMEZONE: unknown time zone {zone!r}")
+        ) from None
+    return zone
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -39,4 +143,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=env.get("SUPERVISE_DATABASE_URL") or default_database_url(),
         workflows_dir=Path(workflows) if workflows else None,
         lang=cast(Lang, lang),
+        mail=default_mail_settings(env),
+        worker=WorkerSettings(
+            broker_url=env.get("SUPERVISE_BROKER_URL") or EMBEDDED_BROKER,
+            timezone=_timezone(env),
+            scan_every=_number(env, "SUPERVISE_SCAN_EVERY", 300.0),
+            deliver_every=_number(env, "SUPERVISE_DELIVER_EVERY", 60.0),
+        ),
     )

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any, cast
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -229,3 +230,147 @@ units = cast(Table, Unit.__table__)
 rounds = cast(Table, Round.__table__)
 problem_units = cast(Table, ProblemUnit.__table__)
 evidence = cast(Table, Evidence.__table__)
+
+
+# --- Reminders and the outbox (migration 0002) ---------------------------------------------------
+
+# The scans find due items by deadline and by recent change: both need an index on the item tables.
+Index("ix_measures_deadline_state", Measure.__table__.c.deadline, Measure.__table__.c.state)
+Index("ix_measures_updated_at", Measure.__table__.c.updated_at)
+Index("ix_problems_deadline_state", Problem.__table__.c.deadline, Problem.__table__.c.state)
+Index("ix_problems_updated_at", Problem.__table__.c.updated_at)
+
+
+class ReminderState(Base):
+    """One row. A scan locks it first, so scans run one after another (a second beat only waits);
+    it numbers the work prompts and remembers how far the scans have looked."""
+
+    __tablename__ = "reminder_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_prompt_number: Mapped[int] = mapped_column(default=0)
+    scanned_until: Mapped[dt.datetime | None]
+    needs_full: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ReminderRun(Base):
+    """One scan: when, for which time, what it found, and any problem the office must see."""
+
+    __tablename__ = "reminder_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    now: Mapped[dt.datetime]
+    started_at: Mapped[dt.datetime]
+    scanned_from: Mapped[dt.datetime | None]
+    full: Mapped[bool] = mapped_column(Boolean)
+    reminders: Mapped[int] = mapped_column(default=0)
+    prompts: Mapped[int] = mapped_column(default=0)
+    problems: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of {code, zh, en}
+
+
+class Reminder(Base):
+    """One firing of one rung for one item, recorded exactly once (the unique key), with a snapshot
+    of what the recipients were told."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("subject_type", "subject_id", "rung", "anchor", "occurrence", name="uq_reminders_key"),
+        CheckConstraint("subject_type IN ('problem', 'measure')", name="subject_type"),
+        Index("ix_reminders_run_id", "run_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("reminder_runs.id"))
+    subject_type: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int]
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    rung: Mapped[str] = mapped_column(String(40))
+    anchor: Mapped[dt.date]  # the deadline (or the review period's first day)
+    occurrence: Mapped[int]
+    due_on: Mapped[dt.date]
+    ref: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[dt.date | None]
+    light: Mapped[str | None] = mapped_column(String(10))
+    expected_zh: Mapped[str] = mapped_column(Text)
+    expected_en: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime]
+
+
+class WorkPrompt(Base):
+    """A work prompt (工作提示 No. N): one digest for one person from one scan."""
+
+    __tablename__ = "work_prompts"
+    __table_args__ = (Index("ix_work_prompts_person_id", "person_id"), Index("ix_work_prompts_run_id", "run_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("reminder_runs.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    recipient: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    items: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime]
+
+
+class PromptItem(Base):
+    """An item listed in a work prompt, and why this person hears of it."""
+
+    __tablename__ = "prompt_items"
+    __table_args__ = (Index("ix_prompt_items_reminder_id", "reminder_id"),)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("work_prompts.id"), primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id"), primary_key=True)
+    audience: Mapped[str] = mapped_column(String(20))
+
+
+class OutboxMessage(Base):
+    """An email waiting to leave, written in the same transaction as what it reports.
+
+    pending -> sending (claimed by one sender) -> sent | failed; a transient failure goes back
+    to pending with a later ``next_attempt_at``; a claim older than the lease is taken over.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'sending', 'sent', 'failed')", name="state"),
+        Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("work_prompts.id"), unique=True)
+    to_name: Mapped[str] = mapped_column(String(100))
+    to_addr: Mapped[str | None] = mapped_column(String(254))
+    state: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime]
+    claim: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+
+
+class CalendarDay(Base):
+    """The office's correction of the national calendar for one date."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+
+
+class CalendarYear(Base):
+    """A year the office has entered by hand (its holidays as ``calendar_days``), beyond the library's."""
+
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+
+
+reminder_state = cast(Table, ReminderState.__table__)
+reminder_runs = cast(Table, ReminderRun.__table__)
+reminders = cast(Table, Reminder.__table__)
+work_prompts = cast(Table, WorkPrompt.__table__)
+prompt_items = cast(Table, PromptItem.__table__)
+outbox = cast(Table, OutboxMessage.__table__)
+calendar_days = cast(Table, CalendarDay.__table__)
+calendar_years = cast(Table, CalendarYear.__table__)

@@ -12,17 +12,21 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
-from transitions import Machine
 
 from supervise.domain.errors import Defect, WorkflowInvalid
 from supervise.domain.text import Text
 from supervise.domain.yamlsource import YamlDocument, parse_yaml, pydantic_defects
+from transitions import Machine
 
 Role = Literal["office", "leader", "unit", "supervisor"]
 ROLES: tuple[Role, ...] = ("office", "leader", "unit", "supervisor")
 Requirement = Literal["note", "reason", "statement", "evidence", "measures_done", "not_submitter", "new_deadline"]
 Effect = Literal["record_submitter", "count_rebound", "set_deadline"]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+# Who hears about an item: the lead (or the measure's own) unit's contacts, the co-responsible
+# units' contacts, the responsible leader, the office, the supervision groups.
+Audience = Literal["lead_unit", "units", "leader", "office", "supervisor"]
+LadderKind = Literal["immediate", "dated", "long_term"]
 
 ROLE_LABELS: dict[str, Text] = {
     "office": Text("整改办", "the rectification office"),
@@ -61,12 +65,40 @@ class TransitionSpec(_Strict):
         return [value] if isinstance(value, str) else value
 
 
+class RungSpec(_Strict):
+    """One step of a reminder ladder; ``at`` counts working days from the deadline (0 = on the day)."""
+
+    name: Identifier
+    at: int = Field(ge=-60, le=250)
+    every: int | None = Field(default=None, ge=1, le=120)  # repeat until the next rung (forever if last)
+    to: list[Audience] = Field(min_length=1)
+    zh: str = Field(min_length=1)  # what is expected of the recipients
+    en: str = Field(min_length=1)
+
+
+class ReviewSpec(_Strict):
+    """Periodic review prompts for items settled into a state that no longer tracks the deadline."""
+
+    every: Literal["month", "quarter"] = "month"
+    workday: int = Field(default=1, ge=1, le=15)  # the Nth working day of the period
+    to: list[Audience] = Field(min_length=1)
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class RemindersSpec(_Strict):
+    yellow_within: int = Field(default=5, ge=0, le=60)  # working days before the deadline: the light turns yellow
+    ladders: dict[LadderKind, list[RungSpec]] = Field(default_factory=dict)
+    review: ReviewSpec | None = None
+
+
 class WorkflowSpec(_Strict):
     name: Identifier
     version: int = Field(ge=1)
     initial: str
     states: list[StateSpec] = Field(min_length=1)
     transitions: list[TransitionSpec] = Field(min_length=1)
+    reminders: RemindersSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +122,7 @@ class Workflow:
         self.version = spec.version
         self.initial = spec.initial
         self.states = {s.name: s for s in spec.states}
+        self.reminders = spec.reminders
         self.machine = Machine(
             model=None,
             states=[s.name for s in spec.states],
@@ -208,8 +241,35 @@ def _semantic_defects(spec: WorkflowSpec, doc: YamlDocument) -> list[Defect]:
                     ),
                 )
             )
+    if spec.reminders is not None:
+        defects += _ladder_defects(spec.reminders, doc)
     if not defects:
         defects += _unreachable(spec, doc)
+    return defects
+
+
+def _ladder_defects(spec: RemindersSpec, doc: YamlDocument) -> list[Defect]:
+    """Rungs of a ladder must have distinct names and strictly increasing ``at``."""
+    defects: list[Defect] = []
+    for kind, rungs in spec.ladders.items():
+        names: set[str] = set()
+        for i, rung in enumerate(rungs):
+            path = ("reminders", "ladders", kind, i)
+            if rung.name in names:
+                defects.append(
+                    doc.defect((*path, "name"), Text(f"梯级 {rung.name} 重复", f"duplicate rung {rung.name}"))
+                )
+            names.add(rung.name)
+            if i and rung.at <= rungs[i - 1].at:
+                defects.append(
+                    doc.defect(
+                        (*path, "at"),
+                        Text(
+                            f"at 应大于上一梯级的 {rungs[i - 1].at}（按时间先后排列）",
+                            f"at must be greater than the previous rung's {rungs[i - 1].at} (rungs in time order)",
+                        ),
+                    )
+                )
     return defects
 
 

@@ -1,0 +1,217 @@
+"""Sending email: over SMTP (one connection per batch) or as ``.eml`` files when no server is configured.
+
+Every outcome is classified so that the outbox can act on it: ``sent`` only when the
+server accepted the message; ``transient`` (4xx replies, timeouts, a dropped or refused
+connection) is retried later with backoff; ``permanent`` (5xx replies) is recorded as a
+failure for the office to see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import smtplib
+import socket
+import ssl
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Literal, Protocol
+from urllib.parse import unquote, urlsplit
+
+from supervise.settings import MailSettings
+
+Verdict = Literal["sent", "transient", "permanent"]
+_CONTROL = dict.fromkeys(range(32), " ") | {127: " "}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One rendered message, ready to build; ``key`` is the outbox row it came from."""
+
+    key: int
+    message_id: str
+    to_name: str
+    to_addr: str
+    subject: str
+    text: str
+    html: str
+    date: dt.datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    detail: str = ""
+
+
+class Mailer(Protocol):
+    def send(self, batch: Sequence[Outgoing]) -> dict[int, Outcome]: ...
+
+
+def header_text(value: str) -> str:
+    """User text made safe for a header: control characters (CR, LF, …) become spaces."""
+    return " ".join(value.translate(_CONTROL).split())
+
+
+def build_message(out: Outgoing, sender: str) -> EmailMessage:
+    """A multipart/alternative message. Names are encoded by the email package (RFC 2047), which
+    also refuses any header value that still carries a line break."""
+    msg = EmailMessage()
+    msg["From"] = Address(display_name="supervise 整改督办", addr_spec=sender)
+    msg["To"] = Address(display_name=header_text(out.to_name), addr_spec=header_text(out.to_addr))
+    msg["Subject"] = header_text(out.subject)
+    msg["Date"] = format_datetime(out.date)
+    msg["Message-ID"] = out.message_id
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a robot
+    msg.set_content(out.text, subtype="plain", charset="utf-8")
+    msg.add_alternative(out.html, subtype="html", charset="utf-8")
+    return msg
+
+
+class SmtpMailer:
+    """Sends a batch over one SMTP connection, reconnecting once if the server drops it mid-batch."""
+
+    def __init__(self, settings: MailSettings) -> None:
+        assert settings.smtp_url is not None
+        parts = urlsplit(settings.smtp_url)
+        self.scheme = parts.scheme
+        if self.scheme not in ("smtp", "smtps", "smtp+starttls"):
+            raise ValueError(f"SUPERVISE_SMTP_URL: unknown scheme {self.scheme!r} (smtp, smtps, smtp+starttls)")
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (465 if self.scheme == "smtps" else 25)
+        self.user = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.settings = settings
+
+    def _connect(self) -> smtplib.SMTP:
+        timeout, helo = self.settings.timeout, self.settings.helo
+        smtp: smtplib.SMTP
+        if self.scheme == "smtps":
+            smtp = smtplib.SMTP_SSL(
+                self.host, self.port, local_hostname=helo, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, local_hostname=helo, timeout=timeout)
+            if self.scheme == "smtp+starttls":
+                smtp.starttls(context=ssl.create_default_context())
+        if self.user:
+            smtp.login(self.user, self.password or "")
+        return smtp
+
+    def send(self, batch: Sequence[Outgoing]) -> dict[int, Outcome]:
+        results: dict[int, Outcome] = {}
+        smtp: smtplib.SMTP | None = None
+        reconnects = 1
+        try:
+            for out in batch:
+                try:
+                    message = build_message(out, self.settings.sender)
+                except (ValueError, TypeError) as exc:  # e.g. an address the email package refuses
+                    results[out.key] = Outcome("permanent", f"{type(exc).__name__}: {exc}")
+                    continue
+                while out.key not in results:
+                    if smtp is None:
+                        try:
+                            smtp = self._connect()
+                        except (OSError, smtplib.SMTPException) as exc:
+                            # Nothing more can go out on this run: the rest wait for the next attempt.
+                            failure = _classify(exc)
+                            for rest in batch:
+                                results.setdefault(rest.key, failure)
+                            return results
+                    try:
+                        refused = smtp.send_message(message)
+                        # One recipient per message: a refusal that did not raise is still a refusal.
+                        results[out.key] = _refused(next(iter(refused.values()))) if refused else Outcome("sent")
+                    except smtplib.SMTPServerDisconnected as exc:
+                        smtp = None
+                        if reconnects == 0:
+                            results[out.key] = Outcome("transient", f"disconnected: {exc}")
+                        reconnects -= 1
+                    except (OSError, smtplib.SMTPException) as exc:
+                        results[out.key] = _classify(exc)
+                        if isinstance(exc, OSError):
+                            smtp = None  # a timeout leaves the session in an unknown state
+            return results
+        finally:
+            if smtp is not None:
+                try:
+                    smtp.quit()
+                except (OSError, smtplib.SMTPException):
+                    smtp.close()
+
+
+def _refused(reply: tuple[int, bytes]) -> Outcome:
+    code, text = reply
+    return Outcome("permanent" if code >= 500 else "transient", f"{code} {text.decode(errors='replace')}")
+
+
+def _classify(exc: BaseException) -> Outcome:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = list(exc.recipients.values())
+        return _refused(replies[0]) if replies else Outcome("transient", str(exc))
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        verdict: Verdict = "permanent" if exc.smtp_code >= 500 else "transient"
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            verdict = "transient"  # a configuration problem: retried until someone fixes it, then failed
+        return Outcome(verdict, f"{exc.smtp_code} {text}")
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return Outcome("transient", "timeout")
+    return Outcome("transient", f"{type(exc).__name__}: {exc}")
+
+
+class EmlMailer:
+    """Writes each message as ``<dir>/prompt-NNNNNN-<key>.eml`` — for a laptop without a mail server.
+
+    A file appears whole or not at all (written aside, then renamed), so a crash never
+    leaves half a message, and writing it twice gives the same file.
+    """
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.directory = settings.outbox_dir
+        self.sender = settings.sender
+
+    def send(self, batch: Sequence[Outgoing]) -> dict[int, Outcome]:
+        results: dict[int, Outcome] = {}
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return {out.key: Outcome("transient", f"cannot create {self.directory}: {exc}") for out in batch}
+        for out in batch:
+            target = self.directory / f"{_file_stem(out)}.eml"
+            try:
+                data = build_message(out, self.sender).as_bytes(policy=SMTP_POLICY)
+                _write_atomically(target, data)
+                results[out.key] = Outcome("sent", str(target))
+            except OSError as exc:
+                results[out.key] = Outcome("transient", f"{type(exc).__name__}: {exc}")
+            except (ValueError, TypeError) as exc:
+                results[out.key] = Outcome("permanent", f"{type(exc).__name__}: {exc}")
+        return results
+
+
+def _file_stem(out: Outgoing) -> str:
+    local = out.message_id.strip("<>").split("@", 1)[0]
+    return "".join(c if c.isalnum() or c in "-." else "_" for c in local)
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".eml")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def make_mailer(settings: MailSettings) -> Mailer:
+    return SmtpMailer(settings) if settings.smtp_url else EmlMailer(settings)

@@ -1,0 +1,214 @@
+"""Finding the items a scan must look at, and what each is due, with indexed queries.
+
+Three ways in, all returning the same ``Candidate`` rows:
+
+- the *window*: items whose deadline puts a ladder firing between the last scan and
+  now — ``deadline IN (dates)`` on the (deadline, state) index, so a scan reads the
+  due rows and not the ledger;
+- the *changes*: items updated since the last scan (index on ``updated_at``), so an
+  import, an ``extend`` or a reopening is looked at within one scan interval;
+- the *full* pass: every open item, on the first scan and when asked.
+
+Each candidate is then evaluated with the ladder: its latest due firing, if any.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
+
+from supervise.adapters.tables import measures, problems
+from supervise.domain.calendar import WorkCalendar
+from supervise.domain.ladder import Due, Reminders
+from supervise.domain.lights import light
+from supervise.domain.registry import WorkflowRegistry
+from supervise.domain.workflow import Workflow
+
+CHUNK = 2000
+IN_LIMIT = 500  # dates per IN list
+
+
+@dataclass(frozen=True)
+class Candidate:
+    subject_type: str  # "problem" or "measure"
+    id: int
+    problem_id: int
+    round_id: int
+    number: int
+    seq: int | None
+    title: str
+    kind: str  # the problem's kind: a measure follows its problem's ladder
+    deadline: dt.date | None
+    state: str
+    workflow: str
+    leader_id: int | None
+    unit_id: int | None  # the lead unit; for a measure its own unit, else its problem's lead unit
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.subject_type, self.id
+
+
+@dataclass(frozen=True)
+class Finding:
+    candidate: Candidate
+    due: Due
+    light: str | None
+
+
+class Ladders:
+    """The compiled ``reminders:`` of every workflow in use."""
+
+    def __init__(self, registry: WorkflowRegistry) -> None:
+        self.registry = registry
+        self._compiled: dict[str, Reminders | None] = {}
+
+    def of(self, workflow: str) -> Reminders | None:
+        if workflow not in self._compiled:
+            spec = self.registry.get(workflow).reminders
+            self._compiled[workflow] = Reminders(spec) if spec else None
+        return self._compiled[workflow]
+
+    def workflows(self) -> list[Workflow]:
+        return [self.registry.get(n) for n in self.registry.names()]
+
+
+def evaluate(c: Candidate, ladders: Ladders, today: dt.date, cal: WorkCalendar) -> Finding | None:
+    """The latest firing the item should have had by ``today``; raises ``CalendarYearUnknown``."""
+    workflow = ladders.registry.get(c.workflow)
+    rem = ladders.of(c.workflow)
+    if rem is None or workflow.is_final(c.state) or c.state not in workflow.states:
+        return None
+    if workflow.tracks_deadline(c.state):
+        ladder = rem.ladder(c.kind)
+        if ladder is None or c.deadline is None:
+            return None
+        due = ladder.latest_due(c.deadline, today, cal)
+        return Finding(c, due, light(c.deadline, today, cal, rem.yellow_within)) if due else None
+    if rem.review is None:
+        return None
+    return Finding(c, rem.review.latest_due(today, cal), None)
+
+
+def tracking_states(workflow: Workflow) -> list[str]:
+    return [s for s in workflow.states if workflow.tracks_deadline(s)]
+
+
+def review_states(workflow: Workflow) -> list[str]:
+    return [s for s in workflow.states if not workflow.tracks_deadline(s) and not workflow.is_final(s)]
+
+
+def _measure_query() -> Select[Any]:
+    return select(
+        measures.c.id,
+        measures.c.problem_id,
+        problems.c.round_id,
+        problems.c.number,
+        measures.c.seq,
+        measures.c.text.label("title"),
+        problems.c.kind,
+        measures.c.deadline,
+        measures.c.state,
+        measures.c.workflow,
+        problems.c.leader_id,
+        func.coalesce(measures.c.unit_id, problems.c.lead_unit_id).label("unit_id"),
+    ).join(problems, problems.c.id == measures.c.problem_id)
+
+
+def _problem_query() -> Select[Any]:
+    return select(
+        problems.c.id,
+        problems.c.id.label("problem_id"),
+        problems.c.round_id,
+        problems.c.number,
+        problems.c.number.label("seq"),  # replaced by None below
+        problems.c.title,
+        problems.c.kind,
+        problems.c.deadline,
+        problems.c.state,
+        problems.c.workflow,
+        problems.c.leader_id,
+        problems.c.lead_unit_id.label("unit_id"),
+    )
+
+
+TABLES = {"problem": problems, "measure": measures}
+
+
+def stream(conn: Connection, subject_type: str, where: ColumnElement[bool]) -> Iterator[Candidate]:
+    """Candidates matching ``where`` (over the subject's own table), read in chunks so memory stays flat."""
+    query = (_problem_query() if subject_type == "problem" else _measure_query()).where(where)
+    result = conn.execution_options(yield_per=CHUNK).execute(query)
+    is_problem = subject_type == "problem"
+    for r in result:
+        yield Candidate(
+            subject_type,
+            r.id,
+            r.problem_id,
+            r.round_id,
+            r.number,
+            None if is_problem else r.seq,
+            r.title,
+            r.kind,
+            r.deadline,
+            r.state,
+            r.workflow,
+            r.leader_id,
+            r.unit_id,
+        )
+
+
+def window_clauses(
+    subject_type: str, workflow: Workflow, dates: list[dt.date], round_ids: list[int]
+) -> Iterator[ColumnElement[bool]]:
+    """``deadline IN (…)`` clauses (chunked) for the open items of one workflow in the given rounds."""
+    table = TABLES[subject_type]
+    states = tracking_states(workflow)
+    for start in range(0, len(dates), IN_LIMIT):
+        yield and_(
+            table.c.deadline.in_(dates[start : start + IN_LIMIT]),
+            table.c.state.in_(states),
+            table.c.workflow == workflow.name,
+            problems.c.round_id.in_(round_ids),
+        )
+
+
+def review_clause(subject_type: str, workflow: Workflow, round_ids: list[int]) -> ColumnElement[bool] | None:
+    states = review_states(workflow)
+    if not states:
+        return None
+    table = TABLES[subject_type]
+    return and_(table.c.state.in_(states), table.c.workflow == workflow.name, problems.c.round_id.in_(round_ids))
+
+
+def changed_clause(subject_type: str, since: dt.datetime) -> ColumnElement[bool]:
+    return TABLES[subject_type].c.updated_at > since
+
+
+def open_clause(subject_type: str, workflow: Workflow) -> ColumnElement[bool]:
+    table = TABLES[subject_type]
+    return and_(table.c.workflow == workflow.name, table.c.state.in_(workflow.open_states))
+
+
+def oldest_deadline(conn: Connection, subject_type: str, workflow: Workflow) -> dt.date | None:
+    table = TABLES[subject_type]
+    query = select(func.min(table.c.deadline)).where(
+        table.c.state.in_(tracking_states(workflow)), table.c.workflow == workflow.name
+    )
+    value = conn.execute(query).scalar()
+    return value if isinstance(value, dt.date) or value is None else dt.date.fromisoformat(str(value))
+
+
+def expand(ranges: Iterable[tuple[dt.date, dt.date]]) -> list[dt.date]:
+    """Every date of the half-open ranges, sorted, without repeats."""
+    days: set[dt.date] = set()
+    for lo, hi in ranges:
+        day = lo
+        while day < hi:
+            days.add(day)
+            day += dt.timedelta(days=1)
+    return sorted(days)

@@ -1,0 +1,408 @@
+"""The reminder scan: record each due firing once and write one work prompt per recipient per run.
+
+One scan is one write transaction. It first locks the single ``reminder_state`` row, so
+concurrent scans (a second beat, a retried task, an office member running ``remind
+scan``) run one after another and the later one finds nothing left to do. Each firing
+is recorded under its unique key (item, rung, deadline, occurrence) — a duplicate would
+roll the whole scan back rather than be sent twice. The work prompts and their outbox
+rows are written in the same transaction; the send task delivers them after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, insert, select, tuple_, update
+
+from supervise.adapters.calendar import load_calendar
+from supervise.adapters.tables import (
+    outbox,
+    prompt_items,
+    reminder_runs,
+    reminder_state,
+    reminders,
+    rounds,
+    work_prompts,
+)
+from supervise.domain.calendar import CalendarYearUnknown, WorkCalendar
+from supervise.domain.ladder import Review
+from supervise.domain.text import Text
+from supervise.services import due as d
+from supervise.services.context import Context
+from supervise.services.recipients import Directory, co_units, load_directory, load_leaders
+
+# Items changed this long before the last scan are looked at again: a transaction that
+# stamped its change just before the last scan may have committed just after it.
+CHANGE_OVERLAP = dt.timedelta(hours=1)
+DEFAULT_SEND_AT = dt.time(8, 30)
+
+
+class _DryRun(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    now: dt.datetime | None = None
+    dry_run: bool = False
+    full: bool = False
+    detail: bool = True  # keep per-prompt item lists in the result (for people; off for big runs)
+    send_at: dt.time = DEFAULT_SEND_AT  # a day's reminders fall due at this local time
+
+
+@dataclass
+class PromptSummary:
+    number: int
+    person_id: int
+    recipient: str
+    email: str | None
+    items: list[dict[str, str]] = field(default_factory=list)
+    count: int = 0
+
+
+@dataclass
+class ScanResult:
+    run_id: int | None
+    now: dt.datetime
+    full: bool
+    dry_run: bool
+    reminders: int = 0
+    prompts: list[PromptSummary] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Run:
+    """What a scan collects before it writes the prompts."""
+
+    conn: Connection
+    ctx: Context
+    cal: WorkCalendar
+    directory: Directory
+    ladders: d.Ladders
+    now: dt.datetime
+    run_id: int
+    round_codes: dict[int, str]
+    seen: set[tuple[str, int]] = field(default_factory=set)
+    links: dict[int, dict[int, str]] = field(default_factory=dict)  # person -> reminder -> audience
+    lines: dict[int, dict[str, str]] = field(default_factory=dict)  # reminder -> display line (detail only)
+    problems: dict[str, dict[str, str]] = field(default_factory=dict)
+    recorded: int = 0
+    detail: bool = True
+
+    def problem(self, code: str, text: Text) -> None:
+        self.problems.setdefault(code, {"code": code, "zh": text.zh, "en": text.en})
+
+
+def scan_day(now: dt.datetime, zone: str, send_at: dt.time = DEFAULT_SEND_AT) -> dt.date:
+    """The reminder day at ``now`` in ``zone``: it turns at ``send_at`` local time, not at midnight."""
+    local = now.astimezone(ZoneInfo(zone))
+    shift = dt.timedelta(hours=send_at.hour, minutes=send_at.minute)
+    return (local - shift).date()
+
+
+def scan(ctx: Context, options: ScanOptions = ScanOptions()) -> ScanResult:
+    now = options.now or ctx.clock()
+    result = ScanResult(None, now, options.full, options.dry_run)
+    try:
+        with ctx.writing() as conn:
+            _scan(ctx, conn, now, options, result)
+            if options.dry_run:
+                raise _DryRun
+    except _DryRun:
+        result.outbox_ids = []
+    return result
+
+
+def _lock_state(conn: Connection) -> tuple[int, dt.datetime | None, bool]:
+    row = conn.execute(select(reminder_state).where(reminder_state.c.id == 1).with_for_update()).first()
+    if row is None:  # a database emptied by hand: start afresh, as after the migration
+        conn.execute(insert(reminder_state).values(id=1, last_prompt_number=0, needs_full=True))
+        return _lock_state(conn)
+    return row.last_prompt_number, row.scanned_until, bool(row.needs_full)
+
+
+def _scan(ctx: Context, conn: Connection, now: dt.datetime, options: ScanOptions, result: ScanResult) -> None:
+    last_number, since, needs_full = _lock_state(conn)
+    full = options.full or needs_full or since is None
+    result.full = full
+    run_id = conn.execute(
+        insert(reminder_runs).returning(reminder_runs.c.id),
+        {"now": now, "started_at": ctx.clock(), "scanned_from": since, "full": full, "reminders": 0, "prompts": 0},
+    ).scalar_one()
+    zones: dict[str, list[int]] = {}
+    codes: dict[int, str] = {}
+    for rid, code, name, zone in conn.execute(select(rounds.c.id, rounds.c.code, rounds.c.name, rounds.c.timezone)):
+        zones.setdefault(zone, []).append(rid)
+        codes[rid] = code or name
+    run = _Run(conn, ctx, load_calendar(conn), load_directory(conn), d.Ladders(ctx.workflows), now, run_id, codes)
+    run.detail = options.detail
+    for zone, round_ids in zones.items():
+        today = scan_day(now, zone, options.send_at)
+        if full:
+            _visit(run, today, _full(run, round_ids))
+            continue
+        assert since is not None
+        after = scan_day(since, zone, options.send_at)  # later than today if the clock went back: no window
+        _visit(run, today, _window(run, round_ids, after, today))
+        _visit(run, today, _changed(run, round_ids, since - CHANGE_OVERLAP))
+    result.run_id = run_id
+    result.reminders = run.recorded
+    result.problems = list(run.problems.values())
+    _write_prompts(run, last_number, result)
+    conn.execute(
+        update(reminder_state)
+        .where(reminder_state.c.id == 1)
+        .values(
+            last_prompt_number=last_number + len(result.prompts),
+            scanned_until=max(now, since) if since else now,
+            # a calendar gap hides firings from the windows: look at everything again next time
+            needs_full=any(code.startswith("calendar:") for code in run.problems),
+        )
+    )
+    conn.execute(
+        update(reminder_runs)
+        .where(reminder_runs.c.id == run_id)
+        .values(
+            reminders=run.recorded,
+            prompts=len(result.prompts),
+            problems=json.dumps(result.problems, ensure_ascii=False),
+        )
+    )
+
+
+def _full(run: _Run, round_ids: list[int]) -> Iterator[d.Candidate]:
+    for workflow in run.ladders.workflows():
+        if run.ladders.of(workflow.name) is None:
+            continue
+        for subject in ("problem", "measure"):
+            clause = d.open_clause(subject, workflow)
+            yield from (c for c in d.stream(run.conn, subject, clause) if c.round_id in round_ids)
+
+
+def _window(run: _Run, round_ids: list[int], after: dt.date, today: dt.date) -> Iterator[d.Candidate]:
+    if today <= after:
+        return
+    for workflow in run.ladders.workflows():
+        rem = run.ladders.of(workflow.name)
+        if rem is None:
+            continue
+        for subject in ("problem", "measure"):
+            oldest = d.oldest_deadline(run.conn, subject, workflow)
+            if oldest is not None and rem.ladders:
+                try:
+                    ranges = [
+                        r
+                        for ladder in rem.ladders.values()
+                        for r in ladder.deadline_ranges(after, today, run.cal, oldest)
+                    ]
+                except CalendarYearUnknown as exc:
+                    run.problem(f"calendar:{exc.year}", exc.text)
+                    ranges = []
+                for clause in d.window_clauses(subject, workflow, d.expand(ranges), round_ids):
+                    yield from d.stream(run.conn, subject, clause)
+            review = d.review_clause(subject, workflow, round_ids)
+            if review is not None and rem.review is not None and _review_in_window(run, rem.review, after, today):
+                yield from d.stream(run.conn, subject, review)
+
+
+def _review_in_window(run: _Run, review: Review, after: dt.date, today: dt.date) -> bool:
+    try:
+        return bool(review.due_between(after, today, run.cal))
+    except CalendarYearUnknown as exc:
+        run.problem(f"calendar:{exc.year}", exc.text)
+        return False
+
+
+def _changed(run: _Run, round_ids: list[int], since: dt.datetime) -> Iterator[d.Candidate]:
+    for subject in ("problem", "measure"):
+        yield from (c for c in d.stream(run.conn, subject, d.changed_clause(subject, since)) if c.round_id in round_ids)
+
+
+def _visit(run: _Run, today: dt.date, candidates: Iterable[d.Candidate]) -> None:
+    """Evaluate candidates chunk by chunk and record what is due and not yet recorded."""
+    chunk: list[d.Finding] = []
+    for c in candidates:
+        if c.key in run.seen:
+            continue
+        run.seen.add(c.key)
+        try:
+            finding = d.evaluate(c, run.ladders, today, run.cal)
+        except CalendarYearUnknown as exc:
+            run.problem(f"calendar:{exc.year}", exc.text)
+            continue
+        if finding is not None:
+            chunk.append(finding)
+        if len(chunk) >= d.CHUNK:
+            _record(run, chunk)
+            chunk = []
+    if chunk:
+        _record(run, chunk)
+
+
+def _record(run: _Run, findings: list[d.Finding]) -> None:
+    new = _unrecorded(run.conn, findings)
+    if not new:
+        return
+    rows = [_reminder_row(run, f) for f in new]
+    ids = list(
+        run.conn.execute(insert(reminders).returning(reminders.c.id, sort_by_parameter_order=True), rows).scalars()
+    )
+    run.recorded += len(ids)
+    problem_ids = [f.candidate.problem_id for f in new if "units" in f.due.to]
+    co = co_units(run.conn, problem_ids) if problem_ids else {}
+    leaders = load_leaders(
+        run.conn,
+        [
+            f.candidate.leader_id
+            for f in new
+            if f.candidate.leader_id not in run.directory.people and f.candidate.leader_id is not None
+        ],
+    )
+    run.directory.people.update(leaders)
+    for reminder_id, finding, row in zip(ids, new, rows, strict=True):
+        _address(run, reminder_id, finding, co)
+        if run.detail:
+            run.lines[reminder_id] = {"ref": row["ref"], "rung": row["rung"], "light": row["light"] or ""}
+
+
+def _unrecorded(conn: Connection, findings: list[d.Finding]) -> list[d.Finding]:
+    """The findings whose key is not in ``reminders`` yet (looked up by the unique key's index)."""
+    out = []
+    for start in range(0, len(findings), 500):
+        chunk = findings[start : start + 500]
+        keys = [(f.candidate.subject_type, f.candidate.id, f.due.rung, f.due.anchor, f.due.occurrence) for f in chunk]
+        key_cols = tuple_(
+            reminders.c.subject_type,
+            reminders.c.subject_id,
+            reminders.c.rung,
+            reminders.c.anchor,
+            reminders.c.occurrence,
+        )
+        have = {tuple(r) for r in conn.execute(select(*key_cols.clauses).where(key_cols.in_(keys)))}
+        out += [f for f, k in zip(chunk, keys, strict=True) if k not in have]
+    return out
+
+
+def _ref(run: _Run, c: d.Candidate) -> str:
+    base = f"{run.round_codes.get(c.round_id, c.round_id)}:{c.number}"
+    return base if c.seq is None else f"{base}.{c.seq}"
+
+
+def _reminder_row(run: _Run, f: d.Finding) -> dict[str, Any]:
+    c, due = f.candidate, f.due
+    return {
+        "run_id": run.run_id,
+        "subject_type": c.subject_type,
+        "subject_id": c.id,
+        "round_id": c.round_id,
+        "rung": due.rung,
+        "anchor": due.anchor,
+        "occurrence": due.occurrence,
+        "due_on": due.on,
+        "ref": _ref(run, c),
+        "title": c.title,
+        "deadline": c.deadline,
+        "light": f.light,
+        "expected_zh": due.expected.zh,
+        "expected_en": due.expected.en,
+        "recorded_at": run.now,
+    }
+
+
+def _address(run: _Run, reminder_id: int, f: d.Finding, co: dict[int, tuple[int, ...]]) -> None:
+    """Link the reminder to each person of its audience, once per person (the first reason wins)."""
+    c, directory = f.candidate, run.directory
+    found: list[tuple[int, str]] = []
+    for audience in f.due.to:
+        if audience == "lead_unit":
+            found += [(p, audience) for p in directory.unit_contacts([c.unit_id])]
+        elif audience == "units":
+            found += [(p, audience) for p in directory.unit_contacts(co.get(c.problem_id, ()))]
+        elif audience == "leader" and c.leader_id is not None:
+            found.append((c.leader_id, audience))
+        elif audience == "office":
+            found += [(p, audience) for p in directory.office]
+        elif audience == "supervisor":
+            found += [(p, audience) for p in directory.supervisors]
+    if not found:
+        # Nobody to tell (a unit without a contact, no leader named): the office hears instead.
+        found = [(p, "office") for p in directory.office]
+        run.problem(
+            f"nobody:{_ref(run, c)}",
+            Text(
+                f"{_ref(run, c)} 没有可接收提醒的人员（{'、'.join(f.due.to)}），已改发整改办",
+                f"{_ref(run, c)} has nobody to remind ({', '.join(f.due.to)}); the office was told instead",
+            ),
+        )
+    for person, audience in found:
+        run.links.setdefault(person, {}).setdefault(reminder_id, audience)
+
+
+def _write_prompts(run: _Run, last_number: int, result: ScanResult) -> None:
+    """One work prompt per person, numbered in person order, each with its outbox row."""
+    people = sorted(
+        run.links, key=lambda p: (run.directory.people[p].name, p) if p in run.directory.people else ("", p)
+    )
+    if not people:
+        return
+    rows: list[dict[str, Any]] = []
+    for i, pid in enumerate(people, start=1):
+        person = run.directory.people[pid]
+        rows.append(
+            {
+                "number": last_number + i,
+                "run_id": run.run_id,
+                "person_id": pid,
+                "recipient": person.name,
+                "email": person.email,
+                "items": len(run.links[pid]),
+                "created_at": run.now,
+            }
+        )
+    ids = list(
+        run.conn.execute(
+            insert(work_prompts).returning(work_prompts.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+    )
+    run.conn.execute(
+        insert(prompt_items),
+        [
+            {"prompt_id": prompt_id, "reminder_id": rid, "audience": audience}
+            for prompt_id, pid in zip(ids, people, strict=True)
+            for rid, audience in run.links[pid].items()
+        ],
+    )
+    result.outbox_ids = list(
+        run.conn.execute(
+            insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True),
+            [_outbox_row(run, prompt_id, row) for prompt_id, row in zip(ids, rows, strict=True)],
+        ).scalars()
+    )
+    for row, pid in zip(rows, people, strict=True):
+        summary = PromptSummary(row["number"], pid, row["recipient"], row["email"], count=len(run.links[pid]))
+        if run.detail:
+            summary.items = [dict(run.lines[rid], audience=a) for rid, a in run.links[pid].items()]
+        result.prompts.append(summary)
+
+
+def _outbox_row(run: _Run, prompt_id: int, prompt: dict[str, Any]) -> dict[str, Any]:
+    email = prompt["email"]
+    return {
+        "prompt_id": prompt_id,
+        "to_name": prompt["recipient"],
+        "to_addr": email,
+        # Without an address the prompt cannot leave: recorded as failed, for the office to see.
+        "state": "pending" if email else "failed",
+        "attempts": 0,
+        "next_attempt_at": run.now,
+        "last_error": None if email else "no email address / 没有邮箱地址",
+        "message_id": f"<work-prompt-{prompt['number']}.{prompt_id}@supervise>",
+        "created_at": run.now,
+    }
