@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ class WorkerSettings:
     scan_every: float = 300.0  # seconds between scans
     deliver_every: float = 60.0  # seconds between sweeps of the outbox for retries that fell due
     visibility_timeout: int = 3600  # seconds; every retry countdown stays far below this
+    remind_at: dt.time = dt.time(8, 30)  # local time at which a day's reminders fall due
 
     @property
     def embedded(self) -> bool:
@@ -133,6 +135,16 @@ def _timezone(env: Mapping[str, str]) -> str:
     return zone
 
 
+def _time_of_day(env: Mapping[str, str], key: str, default: dt.time) -> dt.time:
+    raw = env.get(key)
+    if not raw:
+        return default
+    try:
+        return dt.time.fromisoformat(raw)
+    except ValueError:
+        raise SettingsInvalid(Text(f"{key} 应为 HH:MM，而不是 {raw!r}", f"{key} must be HH:MM, not {raw!r}")) from None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     lang = env.get("SUPERVISE_LANG", "both")
@@ -149,5 +161,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             timezone=_timezone(env),
             scan_every=_number(env, "SUPERVISE_SCAN_EVERY", 300.0),
             deliver_every=_number(env, "SUPERVISE_DELIVER_EVERY", 60.0),
+            remind_at=_time_of_day(env, "SUPERVISE_REMIND_AT", dt.time(8, 30)),
         ),
     )

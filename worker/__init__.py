@@ -1,0 +1,1 @@
+"""The Celery adapter of supervise: the app, its beat schedule, and thin tasks over the service layer."""
