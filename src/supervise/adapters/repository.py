@@ -113,10 +113,19 @@ _PROBLEM_COLUMNS = (
 
 @cache
 def _problems_stmt(one: bool, lock: bool) -> Select[Any]:
-    """By one number (``=``, the common case) or by many (an expanding ``IN``); locked or not."""
+    """By one number (``=``, the common case) or by many (an expanding ``IN``); locked or not.
+
+    The co-responsible units come in the same statement (one row per co-unit, or one row
+    with NULL), which saves a round trip per transition. Only the problems are locked:
+    PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    """
     number = problems.c.number == bindparam("number") if one else problems.c.number.in_(bindparam("numbers"))
-    query = select(*_PROBLEM_COLUMNS).where(problems.c.round_id == bindparam("round_id"), number)
-    return query.order_by(problems.c.id).with_for_update() if lock else query
+    query = (
+        select(*_PROBLEM_COLUMNS, problem_units.c.unit_id.label("co_unit_id"))
+        .select_from(problems.outerjoin(problem_units, problem_units.c.problem_id == problems.c.id))
+        .where(problems.c.round_id == bindparam("round_id"), number)
+    )
+    return query.order_by(problems.c.id).with_for_update(of=problems) if lock else query
 
 
 def load_problems(conn: Connection, round_id: int, numbers: Sequence[int], lock: bool) -> dict[int, ItemRow]:
@@ -125,10 +134,14 @@ def load_problems(conn: Connection, round_id: int, numbers: Sequence[int], lock:
         params: dict[str, Any] = {"round_id": round_id, "number": numbers[0]}
     else:
         params = {"round_id": round_id, "numbers": list(numbers)}
-    rows = conn.execute(_problems_stmt(len(numbers) == 1, lock), params).all()
-    co_units = _co_units(conn, [r.id for r in rows])
+    first: dict[int, Any] = {}  # number -> its first row
+    co_units: dict[int, list[int]] = {}
+    for r in conn.execute(_problems_stmt(len(numbers) == 1, lock), params):
+        first.setdefault(r.number, r)
+        if r.co_unit_id is not None:
+            co_units.setdefault(r.number, []).append(r.co_unit_id)
     return {
-        r.number: ItemRow(
+        number: ItemRow(
             r.id,
             "problem",
             str(r.number),
@@ -139,11 +152,11 @@ def load_problems(conn: Connection, round_id: int, numbers: Sequence[int], lock:
             r.workflow,
             r.deadline,
             r.leader_id,
-            frozenset(u for u in (r.lead_unit_id, *co_units.get(r.id, ())) if u is not None),
+            frozenset(u for u in (r.lead_unit_id, *co_units.get(number, ())) if u is not None),
             r.submitted_by_id,
             r.rebound_count,
         )
-        for r in rows
+        for number, r in first.items()
     }
 
 
@@ -197,18 +210,6 @@ def _measures_stmt(lock: bool) -> Select[Any]:
     return query.order_by(measures.c.id).with_for_update(of=measures) if lock else query
 
 
-def _co_units(conn: Connection, problem_ids: list[int]) -> dict[int, list[int]]:
-    if not problem_ids:
-        return {}
-    out: dict[int, list[int]] = {}
-    for problem_id, unit_id in conn.execute(_CO_UNITS, {"ids": problem_ids}):
-        out.setdefault(problem_id, []).append(unit_id)
-    return out
-
-
-_CO_UNITS = select(problem_units.c.problem_id, problem_units.c.unit_id).where(
-    problem_units.c.problem_id.in_(bindparam("ids"))
-)
 _MEASURE_STATES = (
     select(measures.c.seq, measures.c.state, measures.c.workflow)
     .where(measures.c.problem_id == bindparam("problem_id"))
