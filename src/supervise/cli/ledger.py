@@ -12,7 +12,8 @@ from rich.table import Table
 
 from supervise.adapters.repository import NewEvidence
 from supervise.cli.common import JSON, command
-from supervise.cli.output import out, print_json
+from supervise.cli.lights import calendar_warnings, light_cell
+from supervise.cli.output import err, out, print_json
 from supervise.domain.errors import Defect, InputRejected
 from supervise.domain.text import Text
 from supervise.services.progress import ReportProgress, report_progress
@@ -49,14 +50,32 @@ def problems_cmd(
     if as_json:
         print_json([_public(r) for r in rows])
         return
-    table = Table("#", "问题 / title", "状态 / state", "时限 / deadline", "责任领导 / leader", "牵头单位 / lead unit")
+    table = Table(
+        "#",
+        "灯 / light",
+        "问题 / title",
+        "状态 / state",
+        "时限 / deadline",
+        "责任领导 / leader",
+        "牵头单位 / lead unit",
+    )
     for r in rows:
         deadline = r["deadline"] or "—"
         if r["overdue"]:
             deadline = f"[red]{deadline} (+{r['days_overdue']}d)[/red]"
-        table.add_row(str(r["number"]), r["title"], r["state_zh"], deadline, r["leader"] or "—", r["lead_unit"] or "—")
+        table.add_row(
+            str(r["number"]),
+            light_cell(r),
+            r["title"],
+            r["state_zh"],
+            deadline,
+            r["leader"] or "—",
+            r["lead_unit"] or "—",
+        )
     out.print(table)
     out.print(f"共 {len(rows)} 个问题 / {len(rows)} problem(s)")
+    for warning in calendar_warnings(rows):
+        err.print(f"警告 / warning: {warning}", markup=False)
 
 
 def _public(view: dict[str, Any]) -> dict[str, Any]:
@@ -88,9 +107,16 @@ def _print_problem(v: dict[str, Any]) -> None:
     )
     overdue = f" [red](逾期 {v['days_overdue']} 天 / overdue)[/red]" if v["overdue"] else ""
     out.print(f"整改时限 / deadline: {v['deadline'] or '—'}{overdue}   反弹 / rebounds: {v['rebound_count']}")
-    measures = Table("K", "举措 / measure", "单位 / unit", "时限 / deadline", "状态 / state", title="举措 / measures")
+    out.print(f"预警 / light: {light_cell(v)}")
+    for warning in calendar_warnings([v, *v["measures"]]):
+        err.print(f"警告 / warning: {warning}", markup=False)
+    measures = Table(
+        "K", "灯 / light", "举措 / measure", "单位 / unit", "时限 / deadline", "状态 / state", title="举措 / measures"
+    )
     for m in v["measures"]:
-        measures.add_row(f"{v['number']}.{m['seq']}", m["text"], m["unit"] or "—", m["deadline"] or "—", m["state_zh"])
+        measures.add_row(
+            f"{v['number']}.{m['seq']}", light_cell(m), m["text"], m["unit"] or "—", m["deadline"] or "—", m["state_zh"]
+        )
     out.print(measures)
     history = Table(
         "#",

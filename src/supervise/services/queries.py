@@ -22,6 +22,7 @@ from supervise.adapters.tables import (
 )
 from supervise.domain.refs import parse_ref
 from supervise.services.context import Context
+from supervise.services.lights import attach_lights
 from supervise.services.lookup import not_found, resolve_round
 
 leader_t = aliased(people)
@@ -59,6 +60,7 @@ def list_problems(ctx: Context, flt: ProblemFilter) -> list[dict[str, Any]]:
         rows = conn.execute(query.order_by(problems.c.round_id, problems.c.number)).all()
         co_units = _co_unit_names(conn, [r.id for r in rows])
     views = [_problem_view(ctx, r, co_units.get(r.id, []), ctx.clock()) for r in rows]
+    attach_lights(ctx, views)
     return [v for v in views if v["overdue"]] if flt.overdue else views
 
 
@@ -75,6 +77,7 @@ def show_problem(ctx: Context, ref_text: str) -> dict[str, Any]:
         view["measures"] = _measures(ctx, conn, row.id, view["today"])
         view["evidence"] = _evidence(conn, row.id)
         view["events"] = _events(conn, row.id, [m["id"] for m in view["measures"]], ZoneInfo(row.timezone))
+    attach_lights(ctx, [view], with_measures=True)
     return view
 
 
@@ -159,6 +162,7 @@ def _measures(ctx: Context, conn: Connection, problem_id: int, today: dt.date) -
                 "state_zh": workflow.state_label(m.state).zh,
                 "state_en": workflow.state_label(m.state).en,
                 "overdue": m.deadline is not None and m.deadline < today and workflow.tracks_deadline(m.state),
+                "workflow": m.workflow,
                 "version": m.version,
             }
         )

@@ -78,3 +78,26 @@ def co_units(conn: Connection, problem_ids: Iterable[int]) -> dict[int, tuple[in
         for pid, uid in conn.execute(query):
             out.setdefault(pid, []).append(uid)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def resolve(
+    directory: Directory,
+    audiences: Iterable[str],
+    unit_id: int | None,
+    co_unit_ids: Iterable[int],
+    leader_id: int | None,
+) -> list[tuple[int, str]]:
+    """(person, audience) for each audience of a firing, in the ladder's order; may repeat a person."""
+    found: list[tuple[int, str]] = []
+    for audience in audiences:
+        if audience == "lead_unit":
+            found += [(p, audience) for p in directory.unit_contacts([unit_id])]
+        elif audience == "units":
+            found += [(p, audience) for p in directory.unit_contacts(co_unit_ids)]
+        elif audience == "leader" and leader_id is not None:
+            found.append((leader_id, audience))
+        elif audience == "office":
+            found += [(p, audience) for p in directory.office]
+        elif audience == "supervisor":
+            found += [(p, audience) for p in directory.supervisors]
+    return found

@@ -34,7 +34,7 @@ from supervise.domain.ladder import Review
 from supervise.domain.text import Text
 from supervise.services import due as d
 from supervise.services.context import Context
-from supervise.services.recipients import Directory, co_units, load_directory, load_leaders
+from supervise.services.recipients import Directory, co_units, load_directory, load_leaders, resolve
 
 # Items changed this long before the last scan are looked at again: a transaction that
 # stamped its change just before the last scan may have committed just after it.
@@ -319,18 +319,7 @@ def _reminder_row(run: _Run, f: d.Finding) -> dict[str, Any]:
 def _address(run: _Run, reminder_id: int, f: d.Finding, co: dict[int, tuple[int, ...]]) -> None:
     """Link the reminder to each person of its audience, once per person (the first reason wins)."""
     c, directory = f.candidate, run.directory
-    found: list[tuple[int, str]] = []
-    for audience in f.due.to:
-        if audience == "lead_unit":
-            found += [(p, audience) for p in directory.unit_contacts([c.unit_id])]
-        elif audience == "units":
-            found += [(p, audience) for p in directory.unit_contacts(co.get(c.problem_id, ()))]
-        elif audience == "leader" and c.leader_id is not None:
-            found.append((c.leader_id, audience))
-        elif audience == "office":
-            found += [(p, audience) for p in directory.office]
-        elif audience == "supervisor":
-            found += [(p, audience) for p in directory.supervisors]
+    found = resolve(directory, f.due.to, c.unit_id, co.get(c.problem_id, ()), c.leader_id)
     if not found:
         # Nobody to tell (a unit without a contact, no leader named): the office hears instead.
         found = [(p, "office") for p in directory.office]
