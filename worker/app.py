@@ -57,7 +57,7 @@ def create_app(runtime: Runtime | None = None) -> Celery:
     app.add_defaults(lambda: celery_config(runtime.settings))
 
     register(app, runtime)
-    app.supervise_runtime = runtime  # type: ignore[attr-defined]
+    app.supervise_runtime = runtime
     return app
 
 
@@ -65,6 +65,6 @@ runtime = Runtime()
 app = create_app(runtime)
 
 
-@worker_process_init.connect
+@worker_process_init.connect  # type: ignore[untyped-decorator]
 def _after_fork(**_: Any) -> None:
     runtime.after_fork()

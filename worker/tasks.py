@@ -38,7 +38,7 @@ def _when(now: str | None) -> dt.datetime | None:
 def register(app: Celery, runtime: Runtime) -> dict[str, Any]:
     """Define the tasks on ``app``, bound to ``runtime``; returns them by name."""
 
-    @app.task(name=SCAN, acks_late=True, **RETRY)
+    @app.task(name=SCAN, acks_late=True, **RETRY)  # type: ignore[untyped-decorator]
     def scan(now: str | None = None, full: bool = False) -> dict[str, Any]:
         ctx = runtime.context()
         options = reminders.ScanOptions(
@@ -60,7 +60,7 @@ def register(app: Celery, runtime: Runtime) -> dict[str, Any]:
             summary["deliver_task"] = sent.id
         return summary
 
-    @app.task(name=DELIVER, acks_late=True, **RETRY)
+    @app.task(name=DELIVER, acks_late=True, **RETRY)  # type: ignore[untyped-decorator]
     def deliver(ids: list[int] | None = None, now: str | None = None) -> dict[str, Any]:
         options = runtime.delivery_options()
         result = delivery.deliver(runtime.context(), runtime.mailer(), options, now=_when(now), ids=ids)

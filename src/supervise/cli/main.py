@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from supervise.cli import admin, ledger
+from supervise.cli import admin, ledger, reminders
 
 app = typer.Typer(
     name="supervise",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 admin.register(app)
 ledger.register(app)
+reminders.register(app)
 
 
 def run() -> None:
