@@ -68,9 +68,8 @@ def advance(ctx: Context, cmd: Advance) -> Moved:
     ref = parse_ref(cmd.ref)
     request = Request(cmd.trigger, cmd.note, len(cmd.evidence), cmd.deadline)
     with ctx.writing() as conn:
-        round_ = resolve_round(conn, ref.round)
+        item = _round_and_item(conn, ref)
         actor = require_actor(conn, cmd.actor)
-        item = _load_items(conn, round_.id, [ref], lock=False).get(_key(ref))
         if item is None:
             raise not_found(ref)
         if cmd.expected_version is not None and cmd.expected_version != item.version:
@@ -127,6 +126,21 @@ def _write_chunk(
             stale = batch[0][0]
             raise Conflict(stale.ref, stale.version)
         repo.append_events(conn, (_event(item, outcome, actor, request, now) for item, outcome in batch))
+
+
+def _round_and_item(conn: Connection, ref: Ref) -> ItemRow | None:
+    """The item ``ref`` names, or None; a round that is missing or ambiguous raises, as ``resolve_round`` does.
+
+    A problem is read together with its round in one statement (the commonest case, and
+    a round trip less); a measure, or a round token the fast path cannot settle, takes
+    the general path.
+    """
+    if ref.measure is None:
+        found, item = repo.load_problem_with_round(conn, ref.round, ref.number)
+        if len(found) == 1:
+            return item
+    round_ = resolve_round(conn, ref.round)
+    return _load_items(conn, round_.id, [ref], lock=False).get(_key(ref))
 
 
 def _chunks_by_round(conn: Connection, refs: Sequence[Ref]) -> Iterator[tuple[RoundRow, list[Ref]]]:
