@@ -52,3 +52,20 @@ def scratch_postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def redis_available(url: str = REDIS_URL) -> bool:
+    """Redis answers PING at ``url``."""
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (aiosmtpd cannot bind port 0 reliably, aiosmtpd #388)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
