@@ -102,7 +102,7 @@ def review_states(workflow: Workflow) -> list[str]:
     return [s for s in workflow.states if not workflow.tracks_deadline(s) and not workflow.is_final(s)]
 
 
-def _measure_query() -> Select[Any]:
+def measure_query() -> Select[Any]:
     return select(
         measures.c.id,
         measures.c.problem_id,
@@ -119,7 +119,7 @@ def _measure_query() -> Select[Any]:
     ).join(problems, problems.c.id == measures.c.problem_id)
 
 
-def _problem_query() -> Select[Any]:
+def problem_query() -> Select[Any]:
     return select(
         problems.c.id,
         problems.c.id.label("problem_id"),
@@ -141,8 +141,9 @@ TABLES = {"problem": problems, "measure": measures}
 
 def stream(conn: Connection, subject_type: str, where: ColumnElement[bool]) -> Iterator[Candidate]:
     """Candidates matching ``where`` (over the subject's own table), read in chunks so memory stays flat."""
-    query = (_problem_query() if subject_type == "problem" else _measure_query()).where(where)
-    result = conn.execution_options(yield_per=CHUNK).execute(query)
+    query = (problem_query() if subject_type == "problem" else measure_query()).where(where)
+    # Per statement: Connection.execution_options() would change the connection for what follows.
+    result = conn.execute(query.execution_options(yield_per=CHUNK))
     is_problem = subject_type == "problem"
     for r in result:
         yield Candidate(

@@ -18,6 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from supervise.adapters.calendar import load_calendar
 from supervise.adapters.tables import (
@@ -123,7 +125,12 @@ def scan(ctx: Context, options: ScanOptions = ScanOptions()) -> ScanResult:
 def _lock_state(conn: Connection) -> tuple[int, dt.datetime | None, bool]:
     row = conn.execute(select(reminder_state).where(reminder_state.c.id == 1).with_for_update()).first()
     if row is None:  # a database emptied by hand: start afresh, as after the migration
-        conn.execute(insert(reminder_state).values(id=1, last_prompt_number=0, needs_full=True))
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(
+            dialect_insert(reminder_state)
+            .values(id=1, last_prompt_number=0, needs_full=True)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
         return _lock_state(conn)
     return row.last_prompt_number, row.scanned_until, bool(row.needs_full)
 
