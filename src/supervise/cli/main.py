@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from supervise.cli import admin, ledger, reminders
+from supervise.cli import admin, ledger, reminders, reports
 
 app = typer.Typer(
     name="supervise",
@@ -16,6 +16,7 @@ app = typer.Typer(
 admin.register(app)
 ledger.register(app)
 reminders.register(app)
+reports.register(app)
 
 
 def run() -> None:
