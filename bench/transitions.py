@@ -8,7 +8,7 @@ Four figures per backend: one transition per transaction (``services.transitions
 against the raw driver doing the same statements, and bulk (``advance_many``, 1000 items per
 transaction) against a raw ``executemany`` baseline; see ``bench/_transitions_raw.py`` for
 exactly what the baselines do. Service and raw runs alternate on fresh problems of the same
-database, the median of the repeats is reported. Memory is measured in a child process so
+database, the median of the runs is reported. Memory is measured in a child process so
 that nothing the parent allocated hides or inflates it: its RSS before and after advancing
 100k problems in bulk, and one per transaction for a sample.
 
@@ -52,30 +52,29 @@ MEMORY_LIMIT_MB = 50.0
 
 @dataclass(frozen=True)
 class Sizes:
-    repeats: int
-    one: dict[str, int]  # transitions per timed run, one per transaction
-    bulk: dict[str, int]  # transitions per timed run, BULK_PER_TX per transaction
+    runs: int  # timed runs of each path per mode, service and raw alternating
+    one: dict[str, int]  # transitions per run, one per transaction
     memory_bulk: dict[str, int]
     memory_one: dict[str, int]
 
     def problems(self, backend: str) -> int:
-        timed = 2 * self.repeats * (self.one[backend] + self.bulk[backend])
+        timed = 2 * self.runs * (self.one[backend] + BULK_PER_TX)  # a bulk run is one transaction
         warm = 2 * (50 + 2 * BULK_PER_TX)  # warm-up of both paths, both modes
         memory = self.memory_bulk[backend] + self.memory_one[backend] + 2 * (2 * BULK_PER_TX + 200)
         return timed + warm + memory
 
 
+# Many short alternating runs rather than a few long ones: on a shared machine a burst of
+# load (or a slow fsync) then hits service and raw runs alike and the median discards it.
 DEFAULT = Sizes(
-    repeats=5,
-    one={"sqlite": 2000, "postgresql": 300},
-    bulk={"sqlite": 5000, "postgresql": 5000},
+    runs=41,
+    one={"sqlite": 50, "postgresql": 25},
     memory_bulk={"sqlite": 100_000, "postgresql": 100_000},
     memory_one={"sqlite": 20_000, "postgresql": 2_000},
 )
 QUICK = Sizes(
-    repeats=3,
-    one={"sqlite": 300, "postgresql": 100},
-    bulk={"sqlite": 2000, "postgresql": 2000},
+    runs=11,
+    one={"sqlite": 30, "postgresql": 10},
     memory_bulk={"sqlite": 10_000, "postgresql": 10_000},
     memory_one={"sqlite": 2_000, "postgresql": 500},
 )
@@ -93,6 +92,13 @@ class Timing:
     @property
     def ratio(self) -> float:
         return self.service_us / self.raw_us
+
+    def summary(self) -> str:
+        def spread(runs: list[float]) -> str:
+            q1, _, q3 = statistics.quantiles(runs, n=4)
+            return f"{statistics.median(runs):7.1f} µs (quartiles {q1:.1f}–{q3:.1f})"
+
+        return f"service {spread(self.service_runs)}, raw {spread(self.raw_runs)}, ratio {self.ratio:.2f}"
 
     def target(self) -> tuple[str, bool]:
         kind, bound = TARGETS[(self.mode, self.backend)]
@@ -169,28 +175,27 @@ def measure(db: Database, sizes: Sizes, numbers: Numbers) -> list[Timing]:
     try:
         paths = {
             "one": (_service_one(ctx), _raw_one(raw), sizes.one[db.backend], 50),
-            "bulk": (_service_bulk(ctx), _raw_bulk(raw), sizes.bulk[db.backend], 2 * BULK_PER_TX),
+            "bulk": (_service_bulk(ctx), _raw_bulk(raw), BULK_PER_TX, 2 * BULK_PER_TX),
         }
         out = []
         for mode, (service, baseline, size, warm) in paths.items():
             service(numbers.take(warm))  # compile caches, prepared statements, page cache
             baseline(numbers.take(warm))
             runs: dict[str, list[float]] = {"service": [], "raw": []}
-            for r in range(sizes.repeats):
+            for r in range(sizes.runs):
                 order = [("service", service), ("raw", baseline)]
                 for name, run in order if r % 2 == 0 else order[::-1]:
                     runs[name].append(_timed(run, numbers.take(size)) * 1e6)
-                    print(f"  {db.backend:10} {mode:4} {name:7} run {r + 1}: {runs[name][-1]:8.1f} µs", flush=True)
-            out.append(
-                Timing(
-                    db.backend,
-                    mode,
-                    statistics.median(runs["service"]),
-                    statistics.median(runs["raw"]),
-                    runs["service"],
-                    runs["raw"],
-                )
+            timing = Timing(
+                db.backend,
+                mode,
+                statistics.median(runs["service"]),
+                statistics.median(runs["raw"]),
+                runs["service"],
+                runs["raw"],
             )
+            print(f"  {db.backend:10} {mode:4} {timing.summary()}", flush=True)
+            out.append(timing)
         report = verify(ctx)  # raw and service events share one chain: it must still verify
         if not report.ok:
             raise RuntimeError(f"the audit chain broke during the benchmark: {report.finding}")
@@ -272,8 +277,9 @@ def markdown(timings: list[Timing], memory: list[Memory], skipped: list[str], si
         "Persisted transitions through the service layer (`supervise.services.transitions`): `advance` for one",
         "transition per transaction, `advance_many` for bulk (1000 problems per transaction), each beside a raw",
         "driver baseline (sqlite3, psycopg 3) doing the same work in the same run, on the same database.",
-        f"Median of {sizes.repeats} alternating runs; every run moves fresh problems from `assigned` to",
-        f"`in_progress` (`{TRIGGER}`, by the office).{' **Quick run: smaller sizes.**' if quick else ''}",
+        f"Median of {sizes.runs} alternating runs of each path (a run: {sizes.one['sqlite']} transactions on SQLite,",
+        f"{sizes.one['postgresql']} on PostgreSQL, or one bulk transaction); every run moves fresh problems from",
+        f"`assigned` to `in_progress` (`{TRIGGER}`, by the office).{' **Quick run: smaller sizes.**' if quick else ''}",
         "",
         "| backend | mode | service µs/transition | raw µs/transition | service transitions/s | raw transitions/s"
         " | service/raw | target | met |",
