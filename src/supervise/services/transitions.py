@@ -65,23 +65,28 @@ class BulkResult:
 
 
 def advance(ctx: Context, cmd: Advance) -> Moved:
+    with ctx.writing() as conn:
+        return advance_in(ctx, conn, cmd)
+
+
+def advance_in(ctx: Context, conn: Connection, cmd: Advance) -> Moved:
+    """The transition inside the caller's write transaction, for use cases that change more than one thing."""
     ref = parse_ref(cmd.ref)
     request = Request(cmd.trigger, cmd.note, len(cmd.evidence), cmd.deadline)
-    with ctx.writing() as conn:
-        item = _round_and_item(conn, ref)
-        actor = require_actor(conn, cmd.actor)
-        if item is None:
-            raise not_found(ref)
-        if cmd.expected_version is not None and cmd.expected_version != item.version:
-            raise Conflict(item.ref, cmd.expected_version)
-        now = ctx.clock()
-        outcome = _decide(ctx, conn, item, actor, request)
-        change = _change(item, outcome, actor, request, now)
-        if repo.write_items(conn, item.kind, [change]) != 1:
-            raise Conflict(item.ref, item.version)
-        (event_id,) = repo.append_events(conn, [_event(item, outcome, actor, request, now, cmd.evidence)])
-        if cmd.evidence:
-            repo.add_evidence(conn, item, event_id, actor.id, cmd.evidence, now)
+    item = _round_and_item(conn, ref)
+    actor = require_actor(conn, cmd.actor)
+    if item is None:
+        raise not_found(ref)
+    if cmd.expected_version is not None and cmd.expected_version != item.version:
+        raise Conflict(item.ref, cmd.expected_version)
+    now = ctx.clock()
+    outcome = _decide(ctx, conn, item, actor, request)
+    change = _change(item, outcome, actor, request, now)
+    if repo.write_items(conn, item.kind, [change]) != 1:
+        raise Conflict(item.ref, item.version)
+    (event_id,) = repo.append_events(conn, [_event(item, outcome, actor, request, now, cmd.evidence)])
+    if cmd.evidence:
+        repo.add_evidence(conn, item, event_id, actor.id, cmd.evidence, now)
     return Moved(item.ref, cmd.trigger, outcome.source, outcome.dest, item.version + 1, event_id)
 
 
