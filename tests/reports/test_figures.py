@@ -92,7 +92,14 @@ def test_a_long_burndown_is_weekly_and_ends_on_the_report_day(history):
 def test_a_report_as_of_an_earlier_day_replays_the_history(history):
     r = report(history, as_of=dt.date(2024, 2, 15))
     states = {row.number: row.state for row in r.lights}
-    assert states == {1: "in_progress", 2: "closed", 8: "in_progress", 13: "in_progress", 17: "in_progress", 40: "closed"}
+    assert states == {
+        1: "in_progress",
+        2: "closed",
+        8: "in_progress",
+        13: "in_progress",
+        17: "in_progress",
+        40: "closed",
+    }
     assert r.summary.rebounds == 0  # the rebound of 40 came on 2024-03-01
     assert r.summary.measures_done == 3  # 13.1, 1.1, 40.1
     assert r.overdue == []
