@@ -38,7 +38,7 @@ def _when(now: str | None) -> dt.datetime | None:
 def register(app: Celery, runtime: Runtime) -> dict[str, Any]:
     """Define the tasks on ``app``, bound to ``runtime``; returns them by name."""
 
-    @app.task(name=SCAN, acks_late=True, **RETRY)  # type: ignore[untyped-decorator]
+    @app.task(name=SCAN, shared=False, acks_late=True, **RETRY)  # type: ignore[untyped-decorator]
     def scan(now: str | None = None, full: bool = False) -> dict[str, Any]:
         ctx = runtime.context()
         options = reminders.ScanOptions(
@@ -60,7 +60,7 @@ def register(app: Celery, runtime: Runtime) -> dict[str, Any]:
             summary["deliver_task"] = sent.id
         return summary
 
-    @app.task(name=DELIVER, acks_late=True, **RETRY)  # type: ignore[untyped-decorator]
+    @app.task(name=DELIVER, shared=False, acks_late=True, **RETRY)  # type: ignore[untyped-decorator]
     def deliver(ids: list[int] | None = None, now: str | None = None) -> dict[str, Any]:
         options = runtime.delivery_options()
         result = delivery.deliver(runtime.context(), runtime.mailer(), options, now=_when(now), ids=ids)
@@ -69,7 +69,7 @@ def register(app: Celery, runtime: Runtime) -> dict[str, Any]:
         if result.retrying and now is None and result.next_attempt_at is not None:
             # A short countdown (capped by backoff_max, far below the visibility timeout); the beat's
             # periodic sweep picks the rows up anyway if this message is lost.
-            wait = max((result.next_attempt_at - dt.datetime.now(dt.UTC)).total_seconds(), 1.0)
+            wait = max((result.next_attempt_at - runtime.context().clock()).total_seconds(), 1.0)
             deliver.apply_async(kwargs={"ids": result.retrying}, countdown=min(wait, options.backoff_max))
         return {"sent": len(result.sent), "retrying": len(result.retrying), "failed": len(result.failed)}
 
