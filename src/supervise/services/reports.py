@@ -228,9 +228,9 @@ def _event(row: Any, zone: ZoneInfo) -> EventFact:
 
 
 def _activity(conn: Connection, round_id: int, zone: ZoneInfo, as_of: dt.date) -> Activity:
-    """Work prompts from the reminders' tables; send-backs from the history. Supervision visits,
-    groups, self-checks and reviews are counted where their tables exist; until then they stay None,
-    and the notice leaves out the sentence that would need them."""
+    """Work prompts from the reminders' tables; send-backs from the history; supervision groups, visits
+    made, self-checks and reviews from their tables where supervise has them (else None: the notice then
+    leaves out the sentence that would need them). Only what happened by the end of the report's day."""
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), zone)
     prompts, recipients = _work_prompts(conn, round_id, end)
     send_backs = conn.execute(
@@ -238,15 +238,28 @@ def _activity(conn: Connection, round_id: int, zone: ZoneInfo, as_of: dt.date) -
         .select_from(t.events)
         .where(t.events.c.round_id == round_id, t.events.c.trigger == "send_back", t.events.c.at < end)
     ).scalar_one()
+    recorded = {name: _recorded(conn, name, round_id, end) for name in _RECORDED}
     return Activity(
         work_prompts=prompts,
         prompt_recipients=recipients,
-        supervision_groups=_count_if_present(conn, "supervision_groups", round_id),
-        visits=_count_if_present(conn, "visits", round_id),
-        selfcheck_campaigns=_count_if_present(conn, "selfcheck_campaigns", round_id),
-        reviews=_count_if_present(conn, "reviews", round_id),
+        supervision_groups=recorded["supervision_groups"],
+        visits=recorded["visits"],
+        selfcheck_campaigns=recorded["selfcheck_campaigns"],
+        selfcheck_answers=_selfcheck_answers(conn, round_id, end),
+        reviews=recorded["reviews"],
         send_backs=send_backs,
     )
+
+
+# Tables of supervision (groups, visits, self-checks, reviews): the column that dates a row, and the
+# condition a row must meet to count (a visit counts once it was made). Looked up by name, so that a
+# deployment without them still reports, leaving those figures out.
+_RECORDED: dict[str, tuple[str, tuple[str, str] | None]] = {
+    "supervision_groups": ("created_at", None),
+    "visits": ("recorded_at", ("state", "done")),
+    "selfcheck_campaigns": ("started_at", None),
+    "reviews": ("taken_at", None),
+}
 
 
 def _work_prompts(conn: Connection, round_id: int, end: dt.datetime) -> tuple[int | None, int | None]:
@@ -264,9 +277,31 @@ def _work_prompts(conn: Connection, round_id: int, end: dt.datetime) -> tuple[in
     return int(count), int(people)
 
 
-def _count_if_present(conn: Connection, name: str, round_id: int) -> int | None:
-    """Rows of ``name`` for this round, if supervise has such a table (added by later parts)."""
-    table: Table | None = t.Base.metadata.tables.get(name)
-    if table is None or "round_id" not in table.c:
+def _table(name: str, *columns: str) -> Table | None:
+    table = t.Base.metadata.tables.get(name)
+    return table if table is not None and all(c in table.c for c in columns) else None
+
+
+def _recorded(conn: Connection, name: str, round_id: int, end: dt.datetime) -> int | None:
+    """Rows of ``name`` for this round dated before ``end``; None if supervise has no such table."""
+    dated_by, condition = _RECORDED[name]
+    table = _table(name, "round_id", dated_by, *(condition[:1] if condition else ()))
+    if table is None:
         return None
-    return int(conn.execute(select(func.count()).select_from(table).where(table.c.round_id == round_id)).scalar_one())
+    query = select(func.count()).select_from(table).where(table.c.round_id == round_id, table.c[dated_by] < end)
+    if condition:
+        query = query.where(table.c[condition[0]] == condition[1])
+    return int(conn.execute(query).scalar_one())
+
+
+def _selfcheck_answers(conn: Connection, round_id: int, end: dt.datetime) -> int | None:
+    campaigns = _table("selfcheck_campaigns", "id", "round_id")
+    items = _table("selfcheck_items", "campaign_id", "answered_at")
+    if campaigns is None or items is None:
+        return None
+    query = (
+        select(func.count())
+        .select_from(items.join(campaigns, campaigns.c.id == items.c.campaign_id))
+        .where(campaigns.c.round_id == round_id, items.c.answered_at < end)
+    )
+    return int(conn.execute(query).scalar_one())
