@@ -26,7 +26,7 @@ from supervise.adapters.tables import (
     problems,
     rounds,
 )
-from supervise.domain.audit import EventContent, link
+from supervise.domain.audit import EventContent, canonical_json, link
 from supervise.domain.rules import Actor
 
 
@@ -399,3 +399,44 @@ def add_evidence(
             for f in files
         ],
     )
+
+
+def record_event(
+    conn: Connection,
+    round_id: int | None,
+    *,
+    subject: tuple[str, int, str],
+    trigger: str,
+    actor: Actor | None,
+    at: dt.datetime,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+    states: tuple[str | None, str | None] = (None, None),
+) -> int:
+    """Append one event that is not a workflow transition (a progress note, a visit, a self-check answer).
+
+    ``subject`` is (type, id, ref); ``states`` is (from, to), equal when the item's state does not change.
+    """
+    subject_type, subject_id, ref = subject
+    (event_id,) = append_events(
+        conn,
+        [
+            (
+                round_id,
+                {
+                    "subject_type": subject_type,
+                    "subject_id": subject_id,
+                    "subject_ref": ref,
+                    "trigger": trigger,
+                    "from_state": states[0],
+                    "to_state": states[1],
+                    "actor_id": actor.id if actor else None,
+                    "actor_name": actor.name if actor else "supervise",
+                    "at": at,
+                    "note": note,
+                    "data": canonical_json(data or {}),
+                },
+            )
+        ],
+    )
+    return event_id

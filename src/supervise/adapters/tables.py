@@ -374,3 +374,7 @@ prompt_items = cast(Table, PromptItem.__table__)
 outbox = cast(Table, OutboxMessage.__table__)
 calendar_days = cast(Table, CalendarDay.__table__)
 calendar_years = cast(Table, CalendarYear.__table__)
+
+# The oversight tables live in their own module (size); importing it here keeps Base.metadata whole
+# for migrations and for every query that starts from this module.
+from supervise.adapters import tables_oversight as _oversight  # noqa: E402, F401

@@ -152,7 +152,7 @@ def advance_cmd(
 ) -> None:
     """执行一次流转 / Fire one trigger on one problem or measure."""
     with command(as_json) as (_, ctx):
-        files = tuple(_evidence(p) for p in evidence)
+        files = tuple(read_evidence(p) for p in evidence)
         cmd = Advance(ref, trigger, actor, note, files, deadline.date() if deadline else None, expect_version)
         moved = advance(ctx, cmd)
     if as_json:
@@ -161,7 +161,7 @@ def advance_cmd(
         out.print(f"{moved.ref}: {moved.from_state} → {moved.to_state} ({moved.trigger}, v{moved.version})")
 
 
-def _evidence(path: Path) -> NewEvidence:
+def read_evidence(path: Path) -> NewEvidence:
     try:
         digest = hashlib.sha256()
         with path.open("rb") as f:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from supervise.cli import admin, ledger, reminders, reports
+from supervise.cli import admin, ledger, ledger_io, oversight, reminders, reports
 
 app = typer.Typer(
     name="supervise",
@@ -15,8 +15,10 @@ app = typer.Typer(
 )
 admin.register(app)
 ledger.register(app)
+ledger_io.register(app)
 reminders.register(app)
 reports.register(app)
+oversight.register(app)
 
 
 def run() -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ProgrammingError as SQLProgrammingError
 
 from supervise.adapters.db import safe_url
 from supervise.domain.errors import (
+    ActionRefused,
     Ambiguous,
     BulkRefused,
     Conflict,
@@ -41,6 +42,7 @@ DATABASE = 7  # the database is unreachable or not initialised
 EXIT_CODES: list[tuple[type[SuperviseError], int]] = [
     (InputRejected, INPUT),
     (TransitionRefused, REFUSED),
+    (ActionRefused, REFUSED),
     (BulkRefused, REFUSED),
     (Conflict, CONFLICT),
     (NotFound, NOT_FOUND),

@@ -109,6 +109,22 @@ class TransitionRefused(SuperviseError):
         )
 
 
+class ActionRefused(SuperviseError):
+    """An office action (planning a visit, answering a self-check, …) cannot be done: everything missing is named."""
+
+    code = "action_refused"
+
+    def __init__(self, subject: str, action: str, missing: list[Missing]) -> None:
+        self.missing = missing
+        reasons = join([m.text for m in missing])
+        super().__init__(
+            Text(f"{subject}：不能执行 {action}：{reasons.zh}", f"{subject}: cannot {action}: {reasons.en}"),
+            subject=subject,
+            action=action,
+            missing=[{"code": m.code, "zh": m.text.zh, "en": m.text.en, **m.data} for m in missing],
+        )
+
+
 class BulkRefused(SuperviseError):
     """A bulk transition refused whole: every item that could not move is listed."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from supervise.adapters import repository as repo
-from supervise.domain.audit import canonical_json
 from supervise.domain.errors import Conflict, Missing, TransitionRefused
 from supervise.domain.refs import parse_ref
 from supervise.domain.rules import ItemFacts, authority
@@ -53,25 +52,15 @@ def report_progress(ctx: Context, cmd: ReportProgress) -> ProgressReported:
         change = {"item_id": item.id, "expected": item.version, "now": now, "progress": cmd.text.strip()}
         if repo.write_items(conn, "problem", [change]) != 1:
             raise Conflict(item.ref, item.version)
-        (event_id,) = repo.append_events(
+        event_id = repo.record_event(
             conn,
-            [
-                (
-                    item.round_id,
-                    {
-                        "subject_type": "problem",
-                        "subject_id": item.id,
-                        "subject_ref": item.ref,
-                        "trigger": "progress",
-                        "from_state": item.state,
-                        "to_state": item.state,
-                        "actor_id": actor.id,
-                        "actor_name": actor.name,
-                        "at": now,
-                        "note": cmd.text.strip(),
-                        "data": canonical_json({"version": item.version + 1}),
-                    },
-                )
-            ],
+            item.round_id,
+            subject=("problem", item.id, item.ref),
+            trigger="progress",
+            actor=actor,
+            at=now,
+            note=cmd.text.strip(),
+            data={"version": item.version + 1},
+            states=(item.state, item.state),
         )
     return ProgressReported(item.ref, item.version + 1, event_id)
