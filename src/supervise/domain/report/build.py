@@ -23,14 +23,15 @@ from dataclasses import dataclass
 
 from supervise.domain.registry import WorkflowRegistry
 from supervise.domain.report import history as h
+from supervise.domain.report.book import Book, is_overdue
 from supervise.domain.report.facts import EventFact, Ledger, MeasureFact, ProblemFact
+from supervise.domain.report.league import league_table
 from supervise.domain.report.model import (
     SIGNALS,
     Burndown,
     BurnPoint,
     Closing,
     DaysToClose,
-    LeagueRow,
     LedgerMeasure,
     LedgerRow,
     LightRow,
@@ -41,7 +42,6 @@ from supervise.domain.report.model import (
     Summary,
 )
 from supervise.domain.text import Text
-from supervise.domain.workflow import Workflow
 
 # (deadline, today, yellow_within working days, behind) -> "red" | "yellow" | "green" | None
 LightRule = Callable[[dt.date | None, dt.date, int, bool], str | None]
@@ -64,33 +64,6 @@ class Options:
     step: str = "auto"  # burndown: day | week | auto
 
 
-class _Book:
-    """Workflow facts the computation keeps asking: does a state track the deadline, is it final."""
-
-    def __init__(self, workflows: WorkflowRegistry) -> None:
-        self.workflows = workflows
-
-    def wf(self, name: str) -> Workflow:
-        return self.workflows.get(name)
-
-    def tracks(self, workflow: str, state: str) -> bool:
-        return self.wf(workflow).tracks_deadline(state)
-
-    def final(self, workflow: str, state: str) -> bool:
-        return self.wf(workflow).is_final(state)
-
-    def label(self, workflow: str, state: str) -> Text:
-        return self.wf(workflow).state_label(state)
-
-    def yellow_within(self, workflow: str) -> int:
-        reminders = self.wf(workflow).reminders
-        return reminders.yellow_within if reminders is not None else 5
-
-    def settled_states(self, workflow: str) -> set[str]:
-        wf = self.wf(workflow)
-        return {s for s in wf.states if not wf.tracks_deadline(s)}
-
-
 def build_report(
     ledger: Ledger,
     workflows: WorkflowRegistry,
@@ -99,7 +72,7 @@ def build_report(
     notes: list[Text] | None = None,
 ) -> Report:
     ledger = h.restate(ledger)
-    book = _Book(workflows)
+    book = Book(workflows)
     today = ledger.as_of
     history = h.by_subject(ledger.events)
     overdue = _overdue(ledger.problems, book, today)
@@ -116,7 +89,7 @@ def build_report(
         overdue_by_leader=_group(overdue, lambda i: i.leader),
         days_to_close=_days_to_close(ledger.problems, history, book, today),
         burndown=_burndown(ledger, history, book, options.step),
-        league=_league(ledger.problems, history, book, today),
+        league=league_table(ledger.problems, history, book, today),
         activity=ledger.activity,
         notes=list(notes or []),
     )
@@ -126,7 +99,7 @@ def build_report(
 
 
 def _signal(
-    workflow: str, state: str, deadline: dt.date | None, book: _Book, today: dt.date, rule: LightRule, behind: bool
+    workflow: str, state: str, deadline: dt.date | None, book: Book, today: dt.date, rule: LightRule, behind: bool
 ) -> str:
     if book.final(workflow, state):
         return "done"
@@ -135,11 +108,7 @@ def _signal(
     return rule(deadline, today, book.yellow_within(workflow), behind) or "none"
 
 
-def _is_overdue(workflow: str, state: str, deadline: dt.date | None, book: _Book, today: dt.date) -> bool:
-    return deadline is not None and deadline < today and book.tracks(workflow, state)
-
-
-def _light_row(p: ProblemFact, book: _Book, today: dt.date, rule: LightRule, late: set[str]) -> LightRow:
+def _light_row(p: ProblemFact, book: Book, today: dt.date, rule: LightRule, late: set[str]) -> LightRow:
     late_here = sum(1 for m in p.measures if f"{p.number}.{m.seq}" in late)
     signal = _signal(p.workflow, p.state, p.deadline, book, today, rule, late_here > 0)
     tracking = book.tracks(p.workflow, p.state)
@@ -163,7 +132,7 @@ def _light_row(p: ProblemFact, book: _Book, today: dt.date, rule: LightRule, lat
     )
 
 
-def _ledger_row(p: ProblemFact, light: LightRow, book: _Book, today: dt.date, rule: LightRule) -> LedgerRow:
+def _ledger_row(p: ProblemFact, light: LightRow, book: Book, today: dt.date, rule: LightRule) -> LedgerRow:
     return LedgerRow(
         number=p.number,
         title=p.title,
@@ -182,8 +151,8 @@ def _ledger_row(p: ProblemFact, light: LightRow, book: _Book, today: dt.date, ru
     )
 
 
-def _ledger_measure(m: MeasureFact, book: _Book, today: dt.date, rule: LightRule) -> LedgerMeasure:
-    late = m.deadline is not None and _is_overdue(m.workflow, m.state, m.deadline, book, today)
+def _ledger_measure(m: MeasureFact, book: Book, today: dt.date, rule: LightRule) -> LedgerMeasure:
+    late = m.deadline is not None and is_overdue(m.workflow, m.state, m.deadline, book, today)
     return LedgerMeasure(
         seq=m.seq,
         text=m.text,
@@ -199,7 +168,7 @@ def _ledger_measure(m: MeasureFact, book: _Book, today: dt.date, rule: LightRule
 # --- summary ---------------------------------------------------------------------------------------
 
 
-def _by_state(items: list[tuple[str, str]], book: _Book) -> list[StateCount]:
+def _by_state(items: list[tuple[str, str]], book: Book) -> list[StateCount]:
     """Counts in each workflow's own order of states, states with no item left out."""
     counts = Counter(items)
     out = []
@@ -211,7 +180,7 @@ def _by_state(items: list[tuple[str, str]], book: _Book) -> list[StateCount]:
 
 
 def _summary(
-    problems: tuple[ProblemFact, ...], lights: list[LightRow], book: _Book, today: dt.date, rule: LightRule
+    problems: tuple[ProblemFact, ...], lights: list[LightRow], book: Book, today: dt.date, rule: LightRule
 ) -> Summary:
     measures = [(p, m) for p in problems for m in p.measures]
     m_signals = Counter(_signal(m.workflow, m.state, m.deadline, book, today, rule, False) for _, m in measures)
@@ -228,7 +197,7 @@ def _summary(
         problems_by_signal={s: p_signals[s] for s in SIGNALS},
         measures=len(measures),
         measures_done=sum(1 for _, m in measures if book.final(m.workflow, m.state)),
-        measures_overdue=sum(1 for _, m in measures if _is_overdue(m.workflow, m.state, m.deadline, book, today)),
+        measures_overdue=sum(1 for _, m in measures if is_overdue(m.workflow, m.state, m.deadline, book, today)),
         measures_by_state=_by_state([(m.workflow, m.state) for _, m in measures], book),
         measures_by_signal={s: m_signals[s] for s in SIGNALS},
         rebounds=sum(p.rebound_count for p in problems),
@@ -241,15 +210,15 @@ def _summary(
 # --- overdue ---------------------------------------------------------------------------------------
 
 
-def _overdue(problems: tuple[ProblemFact, ...], book: _Book, today: dt.date) -> list[OverdueItem]:
+def _overdue(problems: tuple[ProblemFact, ...], book: Book, today: dt.date) -> list[OverdueItem]:
     out = []
     for p in problems:
-        if p.deadline is not None and _is_overdue(p.workflow, p.state, p.deadline, book, today):
+        if p.deadline is not None and is_overdue(p.workflow, p.state, p.deadline, book, today):
             out.append(
                 _item(str(p.number), "problem", p, p.title, p.lead_unit, p.deadline, p.workflow, p.state, book, today)
             )
         for m in p.measures:
-            if m.deadline is not None and _is_overdue(m.workflow, m.state, m.deadline, book, today):
+            if m.deadline is not None and is_overdue(m.workflow, m.state, m.deadline, book, today):
                 ref = f"{p.number}.{m.seq}"
                 unit = m.unit or p.lead_unit
                 out.append(_item(ref, "measure", p, m.text, unit, m.deadline, m.workflow, m.state, book, today))
@@ -265,7 +234,7 @@ def _item(
     deadline: dt.date,
     workflow: str,
     state: str,
-    book: _Book,
+    book: Book,
     today: dt.date,
 ) -> OverdueItem:
     return OverdueItem(
@@ -295,7 +264,7 @@ def _group(items: list[OverdueItem], key: Callable[[OverdueItem], str | None]) -
 
 
 def _days_to_close(
-    problems: tuple[ProblemFact, ...], history: dict[h.Key, list[EventFact]], book: _Book, today: dt.date
+    problems: tuple[ProblemFact, ...], history: dict[h.Key, list[EventFact]], book: Book, today: dt.date
 ) -> DaysToClose:
     items = []
     for p in problems:
@@ -320,7 +289,7 @@ def _days_to_close(
 # --- burndown --------------------------------------------------------------------------------------
 
 
-def _burndown(ledger: Ledger, history: dict[h.Key, list[EventFact]], book: _Book, step: str) -> Burndown:
+def _burndown(ledger: Ledger, history: dict[h.Key, list[EventFact]], book: Book, step: str) -> Burndown:
     end = ledger.as_of
     created = [e.day for e in ledger.events if e.trigger == "create"]
     start = ledger.round.feedback_date or min(created, default=end)
@@ -344,71 +313,3 @@ def _burndown(ledger: Ledger, history: dict[h.Key, list[EventFact]], book: _Book
         points.append(BurnPoint(day, open_, long_term, closed))
     deadlines = [p.deadline for p in ledger.problems if p.deadline and p.kind != "long_term"]
     return Burndown(step, start, end, points, max(deadlines) if deadlines else None)
-
-
-# --- league table ----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Tally:
-    items: int = 0
-    done: int = 0
-    overdue: int = 0
-    due: int = 0
-    on_time: int = 0
-
-    def add(self, settled: bool, settled_day: dt.date | None, deadline: dt.date | None, overdue: bool) -> None:
-        self.items += 1
-        if settled:
-            self.done += 1
-            if settled_day is not None:
-                self.due += 1
-                self.on_time += deadline is None or settled_day <= deadline
-        elif overdue:
-            self.overdue += 1
-            self.due += 1
-
-
-def _league(
-    problems: tuple[ProblemFact, ...], history: dict[h.Key, list[EventFact]], book: _Book, today: dt.date
-) -> list[LeagueRow]:
-    tallies: dict[str | None, _Tally] = defaultdict(_Tally)
-    for p in problems:
-        _tally(tallies[p.lead_unit], "problem", p.id, p.workflow, p.state, p.deadline, history, book, today)
-        for m in p.measures:
-            _tally(
-                tallies[m.unit or p.lead_unit], "measure", m.id, m.workflow, m.state, m.deadline, history, book, today
-            )
-    rows = [
-        LeagueRow(unit, t.items, t.done, t.items - t.done, t.overdue, t.due, t.on_time) for unit, t in tallies.items()
-    ]
-    rows.sort(key=_league_order)
-    return [_ranked(row, i + 1) for i, row in enumerate(rows)]
-
-
-def _tally(
-    tally: _Tally,
-    subject: str,
-    item_id: int,
-    workflow: str,
-    state: str,
-    deadline: dt.date | None,
-    history: dict[h.Key, list[EventFact]],
-    book: _Book,
-    today: dt.date,
-) -> None:
-    settled_states = book.settled_states(workflow)
-    settled = state in settled_states
-    day = h.settled_on(history.get((subject, item_id), []), settled_states, today) if settled else None
-    tally.add(settled, day, deadline, _is_overdue(workflow, state, deadline, book, today))
-
-
-def _league_order(row: LeagueRow) -> tuple[bool, bool, float, int, float, str]:
-    """Best first: on-time rate, then fewest overdue, then most done; units with nothing due yet, and
-    items with no unit, at the bottom."""
-    rate = row.on_time_rate
-    return (row.unit is None, rate is None, -(rate or 0.0), row.overdue, -row.done_rate, row.unit or "")
-
-
-def _ranked(row: LeagueRow, rank: int) -> LeagueRow:
-    return LeagueRow(row.unit, row.items, row.done, row.open, row.overdue, row.due, row.on_time, rank)
