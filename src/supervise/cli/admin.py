@@ -11,12 +11,8 @@ from supervise.adapters.db import safe_url
 from supervise.adapters.workflow_files import default_workflows_dir, load_registry, read_workflow
 from supervise.cli.common import JSON, command
 from supervise.cli.output import AUDIT_FAILED, out, print_json, reporting
-from supervise.domain.errors import Defect, InputRejected
-from supervise.domain.plan import parse_plan
-from supervise.domain.text import Text
 from supervise.domain.workflow import Workflow
 from supervise.services import audit
-from supervise.services.importing import import_plan
 from supervise.settings import load_settings
 
 audit_app = typer.Typer(help="审计链 / the audit history", no_args_is_help=True)
@@ -25,7 +21,6 @@ workflow_app = typer.Typer(help="流程定义 / workflow definitions", no_args_i
 
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
-    app.command("import")(import_file)
     app.add_typer(audit_app, name="audit")
     app.add_typer(workflow_app, name="workflow")
 
@@ -42,43 +37,6 @@ def init(as_json: bool = JSON) -> None:
         else:
             out.print(f"数据库 / database: {info['database']}")
             out.print(f"结构版本 / schema: {before or '—'} → {after}")
-
-
-def import_file(
-    path: Path = typer.Argument(..., help="整改方案 YAML / the plan file"),
-    strict: bool = typer.Option(False, "--strict", help="未知的人员或单位视为错误 / reject unknown people and units"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="只检查，不写入 / check and show, write nothing"),
-    as_json: bool = JSON,
-) -> None:
-    """导入整改方案 / Import a plan: validated whole, all or nothing."""
-    with command(as_json) as (_, ctx):
-        parsed = parse_plan(_read_text(path), str(path), ctx.workflows)
-        summary = import_plan(ctx, parsed, str(path), strict=strict, dry_run=dry_run)
-        if as_json:
-            print_json(vars(summary))
-            return
-        verb = "将导入 / would import" if dry_run else "已导入 / imported"
-        out.print(f"{verb}: {summary.round} — {summary.problems} 个问题 problems, {summary.measures} 项举措 measures")
-        if summary.round_created:
-            out.print(f"新建轮次 / new round: {summary.round}")
-        for label, names in (
-            ("新建单位 / new units", summary.units_created),
-            ("新建人员 / new people", summary.people_created),
-        ):
-            if names:
-                out.print(f"{label} ({len(names)}): {'、'.join(names)}")
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problem = Text("文件不存在", "no such file")
-    except UnicodeDecodeError as exc:
-        problem = Text(f"不是 UTF-8 文本（字节 {exc.start}）", f"not UTF-8 text (byte {exc.start})")
-    except OSError as exc:
-        problem = Text(f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}")
-    raise InputRejected(str(path), [Defect(str(path), "", "", problem)])
 
 
 @audit_app.command("verify")

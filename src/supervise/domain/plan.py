@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -20,7 +20,7 @@ from supervise.domain.errors import Defect, InputRejected
 from supervise.domain.registry import WorkflowRegistry
 from supervise.domain.text import Text
 from supervise.domain.workflow import Role
-from supervise.domain.yamlsource import YamlDocument, parse_yaml, pydantic_defects
+from supervise.domain.yamlsource import parse_yaml, pydantic_defects
 
 Kind = Literal["immediate", "dated", "long_term"]
 KINDS: tuple[Kind, ...] = ("immediate", "dated", "long_term")
@@ -129,7 +129,53 @@ def parse_plan(text: str, source: str, registry: WorkflowRegistry) -> ParsedPlan
     return ParsedPlan(plan, doc)
 
 
-def plan_defects(plan: Plan, doc: YamlDocument, registry: WorkflowRegistry) -> list[Defect]:
+def validate_plan(
+    data: dict[str, Any], locate: Locator, source: str, registry: WorkflowRegistry, found: list[Defect] | None = None
+) -> ParsedPlan:
+    """Validate plan data built by any reader (CSV, Excel, report text) as ``parse_plan`` validates YAML.
+
+    ``found`` holds the defects the reader already met; every defect is reported at
+    once, and a place already reported is not reported again for the same field.
+    """
+    defects = list(found or [])
+    plan: Plan | None = None
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        defects += [locate.defect(_loc(err["loc"]), _pydantic_text(err)) for err in exc.errors()]
+    if plan is not None:
+        defects += plan_defects(plan, locate, registry)
+    if defects:
+        raise InputRejected(source, _unique_places(defects))
+    assert plan is not None
+    return ParsedPlan(plan, locate)
+
+
+def _loc(loc: Iterable[Any]) -> tuple[str | int, ...]:
+    return tuple(p for p in loc if not str(p).startswith("function-"))
+
+
+def _pydantic_text(err: Any) -> Text:
+    if err["type"] == "extra_forbidden":
+        return Text("未知的键", "unknown key")
+    if err["type"] == "missing":
+        return Text("缺少必填项", "required key is missing")
+    return Text(f"取值无效：{err['msg']}", f"invalid value: {err['msg']}")
+
+
+def _unique_places(defects: list[Defect]) -> list[Defect]:
+    """The first defect of each (source, location, field): a bad cell is not also reported as a missing value."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for d in defects:
+        key = (d.source, d.location, d.field)
+        if key not in seen or not d.location:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def plan_defects(plan: Plan, doc: Locator, registry: WorkflowRegistry) -> list[Defect]:
     defects = _duplicates(doc, "problems", [p.number for p in plan.problems], "number")
     defects += _duplicates(doc, "people", [p.name for p in plan.people], "name")
     defects += _duplicates(doc, "units", list(plan.units), None)
@@ -143,7 +189,7 @@ def plan_defects(plan: Plan, doc: YamlDocument, registry: WorkflowRegistry) -> l
 
 
 def _problem_defects(
-    p: ProblemSpec, path: tuple[str | int, ...], doc: YamlDocument, registry: WorkflowRegistry
+    p: ProblemSpec, path: tuple[str | int, ...], doc: Locator, registry: WorkflowRegistry
 ) -> list[Defect]:
     defects = []
     if p.kind == "dated" and p.deadline is None:
@@ -180,7 +226,7 @@ def _bad_state(state: str, known: list[str]) -> Text:
     return Text(f"未知状态 {state}（可用：{listing}）", f"unknown state {state} (known: {listing})")
 
 
-def _duplicates(doc: YamlDocument, key: str, values: list[object], field: str | None) -> list[Defect]:
+def _duplicates(doc: Locator, key: str, values: list[object], field: str | None) -> list[Defect]:
     counts = Counter(values)
     out = []
     for i, value in enumerate(values):

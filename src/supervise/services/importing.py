@@ -1,334 +1,216 @@
-"""Importing a plan: validated whole against the database, written in one transaction or not at all."""
+"""Importing: a plan, a ledger (CSV, Excel) or a published report, validated whole, written at once or not at all.
+
+Every format is read into the same canonical plan (``ParsedPlan``) by the domain,
+then checked against the database and written in one transaction by ``import_plan``.
+A ledger names no round: it goes into an existing round (``--round``), or into a new
+one described on the command line (``--new-round``) or by a plan file (``--plan``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from pydantic import ValidationError
+from sqlalchemy import select
 
-from supervise.adapters import repository as repo
-from supervise.adapters.tables import measures, people, person_roles, problem_units, problems, rounds, units
-from supervise.domain.audit import canonical_json
-from supervise.domain.errors import Defect, InputRejected
-from supervise.domain.plan import ParsedPlan, Plan, ProblemSpec
+from supervise.adapters import ledger_files as files
+from supervise.adapters.tables import rounds
+from supervise.domain.deadlines import PolicyOptions
+from supervise.domain.errors import Ambiguous, Defect, InputRejected, NotFound
+from supervise.domain.ledger import parse_ledger
+from supervise.domain.ledger_locate import Directory, OptionPlaces
+from supervise.domain.plan import ParsedPlan, Period, RoundSpec, parse_plan, validate_plan
+from supervise.domain.report_text import parse_report
 from supervise.domain.text import Text
 from supervise.services.context import Context
+from supervise.services.lookup import resolve_round
+from supervise.services.plan_writer import SYSTEM_ACTOR, ImportSummary, Progress, write_plan
+from supervise.services.queries import today_in
 
-SYSTEM_ACTOR = "import"
+__all__ = ["SYSTEM_ACTOR", "ImportRequest", "ImportSummary", "Progress", "import_file", "import_plan"]
+FORMATS = ("yaml", "csv", "xlsx", "report")
 
 
-@dataclass
-class ImportSummary:
-    source: str
-    round: str
-    round_created: bool
-    problems: int = 0
-    measures: int = 0
-    units_created: list[str] = field(default_factory=list)
-    people_created: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class ImportRequest:
+    """One ``supervise import``: the file, where its round comes from, and how open deadlines are filled."""
+
+    path: Path
+    format: str | None = None  # yaml, csv, xlsx or report; from the file's suffix when None
+    round: str | None = None  # an existing round's code or name
+    new_round: dict[str, Any] = field(default_factory=dict)  # name, code, feedback_date, timezone
+    plan: Path | None = None  # a plan file giving the round, units and people for a ledger
+    sheet: str | None = None
+    options: PolicyOptions = field(default_factory=PolicyOptions)
+    strict: bool = False
     dry_run: bool = False
 
 
-class _DryRun(Exception):
-    """Raised inside the transaction to roll back a dry run after everything was checked and written."""
-
-
 def import_plan(
-    ctx: Context, parsed: ParsedPlan, source: str, *, strict: bool = False, dry_run: bool = False
+    ctx: Context,
+    parsed: ParsedPlan,
+    source: str,
+    *,
+    strict: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportSummary:
-    plan = parsed.plan
-    summary = ImportSummary(source, plan.round.name, round_created=False, dry_run=dry_run)
+    """Write a validated plan: checked against the database first, then all of it in one transaction."""
+    return write_plan(ctx, parsed, source, strict=strict, dry_run=dry_run, progress=progress)
+
+
+def import_file(ctx: Context, req: ImportRequest, progress: Progress | None = None) -> ImportSummary:
+    with paused_gc():
+        return _import_file(ctx, req, progress)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a file is read and written.
+
+    An import builds hundreds of thousands of small acyclic objects (cells, rows, specs);
+    reference counting frees them, but each allocation burst also triggers the cyclic
+    collector, which rescans everything alive: measured at more than half of the time of
+    a 100,000-row import. Collection resumes (if it was on) when the import ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        with ctx.writing() as conn:
-            _write(ctx, conn, parsed, source, strict, summary)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import_file(ctx: Context, req: ImportRequest, progress: Progress | None) -> ImportSummary:
+    source = str(req.path)
+    fmt = req.format or files.guess_format(req.path)
+    if fmt not in FORMATS:
+        raise InputRejected(source, [Defect(source, "", "--format", _UNKNOWN_FORMAT)])
+    directory = _directory(ctx, req)
+    notes: list[str] = []
+    if fmt == "yaml":
+        parsed = parse_plan(files.read_text(req.path), source, ctx.workflows)
+        if directory is not None:
+            parsed = _into(parsed, directory, source, ctx)
+    elif fmt == "report":
+        zone = directory.round.timezone if directory else RoundSpec.model_fields["timezone"].default
+        parsed, read = parse_report(
+            files.read_text(req.path), source, ctx.workflows, req.options, _today(ctx, zone), directory
+        )
+        if read.renumbered:
+            notes.append("问题按出现顺序重新编号 / problems numbered 1..N in order (the text restarts its numbering)")
+    else:
+        sheet = files.read_sheet(req.path, fmt, req.sheet)
+        directory = directory or _only_round(ctx)
+        today = _today(ctx, directory.round.timezone)
+        policy = req.options.for_round(directory.round.feedback_date, today)
+        parsed, ledger = parse_ledger(sheet, directory, policy, ctx.workflows, _stage(progress, "read"))
+        if ledger.unused_columns:
+            notes.append(f"未使用的列 / columns not used: {'、'.join(ledger.unused_columns)}")
+        source = sheet.source
+    summary = write_plan(ctx, parsed, source, strict=req.strict, dry_run=req.dry_run, progress=progress)
+    summary.format, summary.notes = fmt, notes
     return summary
 
 
-def _write(
-    ctx: Context, conn: Connection, parsed: ParsedPlan, source: str, strict: bool, summary: ImportSummary
-) -> None:
-    plan, now = parsed.plan, ctx.clock()
-    round_id = _round_id(conn, plan)
-    defects = _conflicts(conn, parsed, round_id, source)
-    unit_ids = _existing(conn, units, _unit_names(plan))
-    person_ids = _existing(conn, people, _person_names(plan))
-    missing_units = [u for u in _unit_names(plan) if u not in unit_ids and u not in plan.units]
-    missing_people = [p for p in _person_names(plan) if p not in person_ids and p not in {x.name for x in plan.people}]
-    if strict:
-        defects += _unknown_defects(parsed, missing_units, missing_people)
-    if defects:
-        raise InputRejected(source, defects)
-    if round_id is None:
-        round_id = _insert_round(conn, plan, now)
-        summary.round_created = True
-    summary.units_created = _create_units(conn, _unit_names(plan), unit_ids)
-    summary.people_created = _create_people(conn, plan, unit_ids, person_ids, now)
-    summary.problems, summary.measures = _create_problems(ctx, conn, plan, round_id, unit_ids, person_ids, source, now)
+def _stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    return lambda done, total: progress(stage, done, total)
 
 
-def _round_id(conn: Connection, plan: Plan) -> int | None:
-    return conn.execute(select(rounds.c.id).where(rounds.c.name == plan.round.name)).scalar()
+def _today(ctx: Context, zone: str) -> dt.date:
+    """Today where the round is run: the base of immediate deadlines when the round has no feedback date."""
+    return today_in(zone, ctx.clock())
 
 
-def _conflicts(conn: Connection, parsed: ParsedPlan, round_id: int | None, source: str) -> list[Defect]:
-    plan, defects = parsed.plan, []
-    if plan.round.code:
-        owner = conn.execute(select(rounds.c.name).where(rounds.c.code == plan.round.code)).scalar()
-        if owner is not None and owner != plan.round.name:
-            defects.append(
-                parsed.locate.defect(
-                    ("round", "code"),
-                    Text(
-                        f"代码 {plan.round.code} 已被轮次 {owner} 使用",
-                        f"code {plan.round.code} is used by round {owner}",
-                    ),
-                )
+def _directory(ctx: Context, req: ImportRequest) -> Directory | None:
+    """The round (and units and people) the file goes into, from the command line; None: the file decides."""
+    given = [name for name, on in (("--round", req.round), ("--new-round", req.new_round), ("--plan", req.plan)) if on]
+    if len(given) > 1:
+        problem = Text(f"{' 与 '.join(given)} 只能选一个", f"give one of {', '.join(given)}, not several")
+        raise InputRejected(given[0], [Defect(given[0], "", "", problem)])
+    if req.round:
+        return Directory.empty(_existing_round(ctx, req.round), "--round")
+    if req.new_round:
+        return Directory.empty(_new_round(ctx, req.new_round), "--new-round")
+    if req.plan:
+        parsed = parse_plan(files.read_text(req.plan), str(req.plan), ctx.workflows)
+        if parsed.plan.problems:
+            raise InputRejected(
+                str(req.plan),
+                [parsed.locate.defect(("problems",), _PLAN_HAS_PROBLEMS)],
             )
-    if round_id is not None:
-        numbers = [p.number for p in plan.problems]
-        taken = set(
-            conn.execute(
-                select(problems.c.number).where(problems.c.round_id == round_id, problems.c.number.in_(numbers))
-            ).scalars()
-        )
-        for i, p in enumerate(plan.problems):
-            if p.number in taken:
-                defects.append(
-                    parsed.locate.defect(
-                        ("problems", i, "number"),
-                        Text(
-                            f"问题 {p.number} 已在该轮次中存在",
-                            f"problem {p.number} already exists in this round",
-                        ),
-                    )
-                )
-    return defects
+        return Directory.from_plan(parsed)
+    return None
 
 
-def _unknown_defects(parsed: ParsedPlan, missing_units: list[str], missing_people: list[str]) -> list[Defect]:
-    plan, out = parsed.plan, []
-    for i, p in enumerate(plan.problems):
-        refs: list[tuple[tuple[str | int, ...], str | None, list[str]]] = [
-            ((("problems", i, "leader")), p.leader, missing_people),
-            ((("problems", i, "lead_unit")), p.lead_unit, missing_units),
-        ]
-        refs += [((("problems", i, "units", j)), u, missing_units) for j, u in enumerate(p.units)]
-        refs += [((("problems", i, "measures", j, "unit")), m.unit, missing_units) for j, m in enumerate(p.measures)]
-        for path, name, missing in refs:
-            if name is not None and name in missing:
-                out.append(parsed.locate.defect(path, Text(f"未知的 {name}（--strict）", f"unknown {name} (--strict)")))
-    for i, person in enumerate(plan.people):
-        if person.unit is not None and person.unit in missing_units:
-            out.append(
-                parsed.locate.defect(
-                    ("people", i, "unit"),
-                    Text(f"未知单位 {person.unit}（--strict）", f"unknown unit {person.unit} (--strict)"),
-                )
-            )
-    return out
-
-
-def _unit_names(plan: Plan) -> list[str]:
-    names = list(plan.units) + [p.unit for p in plan.people if p.unit]
-    for p in plan.problems:
-        names += [u for u in (p.lead_unit, *p.units, *(m.unit for m in p.measures)) if u]
-    return list(dict.fromkeys(names))
-
-
-def _person_names(plan: Plan) -> list[str]:
-    names = [p.name for p in plan.people] + [p.leader for p in plan.problems if p.leader]
-    return list(dict.fromkeys(names))
-
-
-def _existing(conn: Connection, table: Any, names: list[str]) -> dict[str, int]:
-    if not names:
-        return {}
-    rows = conn.execute(select(table.c.name, table.c.id).where(table.c.name.in_(names)))
-    return dict(rows.all())
-
-
-def _insert_round(conn: Connection, plan: Plan, now: dt.datetime) -> int:
-    r = plan.round
-    return int(
-        conn.execute(
-            insert(rounds).returning(rounds.c.id),
-            {
-                "name": r.name,
-                "code": r.code,
-                "inspecting_body": r.inspecting_body,
-                "inspected_unit": r.inspected_unit,
-                "inspection_start": r.inspection.start if r.inspection else None,
-                "inspection_end": r.inspection.end if r.inspection else None,
-                "feedback_date": r.feedback_date,
-                "timezone": r.timezone,
-                "created_at": now,
-            },
-        ).scalar_one()
+def _existing_round(ctx: Context, token: str) -> RoundSpec:
+    with ctx.reading() as conn:
+        found = resolve_round(conn, token)
+        row = conn.execute(select(rounds).where(rounds.c.id == found.id)).one()
+    inspection = Period(start=row.inspection_start, end=row.inspection_end) if row.inspection_start else None
+    return RoundSpec(
+        name=row.name,
+        code=row.code,
+        inspecting_body=row.inspecting_body,
+        inspected_unit=row.inspected_unit,
+        inspection=inspection if row.inspection_end else None,
+        feedback_date=row.feedback_date,
+        timezone=row.timezone,
     )
 
 
-def _create_units(conn: Connection, names: list[str], ids: dict[str, int]) -> list[str]:
-    new = [n for n in names if n not in ids]
-    if new:
-        rows = conn.execute(
-            insert(units).returning(units.c.id, sort_by_parameter_order=True), [{"name": n} for n in new]
-        )
-        ids.update(zip(new, rows.scalars(), strict=True))
-    return new
+def _new_round(ctx: Context, given: dict[str, Any]) -> RoundSpec:
+    places = OptionPlaces("--new-round")
+    try:
+        spec = RoundSpec.model_validate({k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        defects = [places.defect(("round", *err["loc"]), Text(err["msg"], err["msg"])) for err in exc.errors()]
+        raise InputRejected("--new-round", defects) from None
+    with ctx.reading() as conn:
+        if conn.execute(select(rounds.c.id).where(rounds.c.name == spec.name)).first() is not None:
+            problem = Text(f"轮次 {spec.name} 已存在：请用 --round", f"round {spec.name} exists: use --round")
+            raise InputRejected("--new-round", [Defect("--new-round", "", "name", problem)])
+    return spec
 
 
-def _create_people(
-    conn: Connection, plan: Plan, unit_ids: dict[str, int], ids: dict[str, int], now: dt.datetime
-) -> list[str]:
-    """New people are created; people already known keep their record and gain any new roles."""
-    specs = {p.name: p for p in plan.people}
-    wanted_roles: dict[str, set[str]] = {p.name: set(p.roles) for p in plan.people}
-    for p in plan.problems:
-        if p.leader:
-            wanted_roles.setdefault(p.leader, set()).add("leader")
-    new = [n for n in wanted_roles if n not in ids]
-    if new:
-        rows = conn.execute(
-            insert(people).returning(people.c.id, sort_by_parameter_order=True),
-            [
-                {
-                    "name": n,
-                    "email": specs[n].email if n in specs else None,
-                    "unit_id": unit_ids.get(specs[n].unit or "") if n in specs else None,
-                    "created_at": now,
-                }
-                for n in new
-            ],
-        )
-        ids.update(zip(new, rows.scalars(), strict=True))
-    have = {
-        (pid, role)
-        for pid, role in conn.execute(
-            select(person_roles.c.person_id, person_roles.c.role).where(person_roles.c.person_id.in_(ids.values()))
-        )
-    }
-    grants = [
-        {"person_id": ids[n], "role": r}
-        for n, roles in wanted_roles.items()
-        for r in sorted(roles)
-        if (ids[n], r) not in have
-    ]
-    if grants:
-        conn.execute(insert(person_roles), grants)
-    return new
+def _only_round(ctx: Context) -> Directory:
+    """A ledger without --round goes into the only round there is; with none or several, the office must say."""
+    with ctx.reading() as conn:
+        try:
+            only = resolve_round(conn, None)
+        except (NotFound, Ambiguous) as exc:
+            raise type(exc)(
+                Text(
+                    f"{exc.text.zh}。台账不含轮次：请用 --round 指定已有轮次，或用 --new-round / --plan 新建",
+                    f"{exc.text.en}. A ledger names no round: give --round (an existing one) "
+                    "or --new-round / --plan (a new one)",
+                )
+            ) from None
+    return Directory.empty(_existing_round(ctx, str(only.id)), "--round")
 
 
-def _create_problems(
-    ctx: Context,
-    conn: Connection,
-    plan: Plan,
-    round_id: int,
-    unit_ids: dict[str, int],
-    person_ids: dict[str, int],
-    source: str,
-    now: dt.datetime,
-) -> tuple[int, int]:
-    if not plan.problems:
-        return 0, 0
-    measure_wf = ctx.workflows.get("measure")
-    rows = [_problem_row(ctx, p, round_id, unit_ids, person_ids, now) for p in plan.problems]
-    ids = list(conn.execute(insert(problems).returning(problems.c.id, sort_by_parameter_order=True), rows).scalars())
-    co = [
-        {"problem_id": pid, "unit_id": unit_ids[u]}
-        for pid, p in zip(ids, plan.problems, strict=True)
-        for u in dict.fromkeys(p.units)
-        if u != p.lead_unit
-    ]
-    if co:
-        conn.execute(insert(problem_units), co)
-    measure_rows = [
-        {
-            "problem_id": pid,
-            "seq": k,
-            "text": m.text,
-            "unit_id": unit_ids.get(m.unit) if m.unit else None,
-            "deadline": m.deadline,
-            "state": m.state or measure_wf.initial,
-            "workflow": measure_wf.name,
-            "workflow_version": measure_wf.version,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for pid, p in zip(ids, plan.problems, strict=True)
-        for k, m in enumerate(p.measures, start=1)
-    ]
-    if measure_rows:
-        conn.execute(insert(measures), measure_rows)
-    repo.append_events(conn, _creation_events(plan.problems, ids, rows, round_id, source, now))
-    return len(ids), len(measure_rows)
+def _into(parsed: ParsedPlan, directory: Directory, source: str, ctx: Context) -> ParsedPlan:
+    """A plan file's problems into the round given on the command line."""
+    data = parsed.plan.model_dump(exclude_none=True)
+    data["round"] = directory.round.model_dump(exclude_none=True)
+    data["units"] = list(dict.fromkeys([*directory.units, *data.get("units", [])]))
+    return validate_plan(data, parsed.locate, source, ctx.workflows)
 
 
-def _problem_row(
-    ctx: Context,
-    p: ProblemSpec,
-    round_id: int,
-    unit_ids: dict[str, int],
-    person_ids: dict[str, int],
-    now: dt.datetime,
-) -> dict[str, Any]:
-    workflow = ctx.workflows.get(p.workflow)
-    return {
-        "round_id": round_id,
-        "number": p.number,
-        "title": p.title,
-        "category": p.category,
-        "kind": p.kind,
-        "leader_id": person_ids.get(p.leader) if p.leader else None,
-        "lead_unit_id": unit_ids.get(p.lead_unit) if p.lead_unit else None,
-        "deadline": p.deadline,
-        "state": p.state or workflow.initial,
-        "workflow": workflow.name,
-        "workflow_version": workflow.version,
-        "rebound_count": p.rebound_count,
-        "progress": p.progress,
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def _creation_events(
-    specs: list[ProblemSpec],
-    ids: list[int],
-    rows: list[dict[str, Any]],
-    round_id: int,
-    source: str,
-    now: dt.datetime,
-) -> Iterable[tuple[int, dict[str, Any]]]:
-    for pid, spec, row in zip(ids, specs, rows, strict=True):
-        data = {
-            "title": spec.title,
-            "kind": spec.kind,
-            "deadline": spec.deadline,
-            "measures": len(spec.measures),
-            "source": source,
-        }
-        yield (
-            round_id,
-            {
-                "subject_type": "problem",
-                "subject_id": pid,
-                "subject_ref": str(spec.number),
-                "trigger": "create",
-                "from_state": None,
-                "to_state": row["state"],
-                "actor_id": None,
-                "actor_name": SYSTEM_ACTOR,
-                "at": now,
-                "note": None,
-                "data": canonical_json(data),
-            },
-        )
+_UNKNOWN_FORMAT = Text(
+    "无法识别文件格式：请用 --format yaml|csv|xlsx|report（整改方案、台账或通报文本）",
+    "unknown file format: give --format yaml|csv|xlsx|report (a plan, a ledger, or the report text)",
+)
+_PLAN_HAS_PROBLEMS = Text(
+    "--plan 文件只给出轮次、单位和人员；问题应在台账中",
+    "a --plan file gives the round, units and people only; the problems belong in the ledger",
+)
