@@ -30,8 +30,19 @@ def library_years() -> range:
     return range(min(years), max(years) + 1) if years else range(0)
 
 
+@cache
+def _national_year(year: int) -> frozenset[dt.date]:
+    """The working days of one year, asked once per process: chinesecalendar's own lookup
+    validates its whole table on every call (~45 µs), far too slow for a scan."""
+    first = dt.date(year, 1, 1)
+    days = (first + dt.timedelta(days=i) for i in range((dt.date(year + 1, 1, 1) - first).days))
+    return frozenset(d for d in days if chinese_calendar.is_workday(d))
+
+
 def national_workday(day: dt.date) -> bool:
-    return bool(chinese_calendar.is_workday(day))
+    if day.year not in library_years():
+        chinese_calendar.is_workday(day)  # raises NotImplementedError, as the library does
+    return day in _national_year(day.year)
 
 
 def load_calendar(conn: Connection) -> WorkCalendar:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Select, String, and_, func, select, type_coerce
 
 from supervise.adapters.tables import measures, problems
 from supervise.domain.calendar import WorkCalendar
@@ -32,8 +33,9 @@ CHUNK = 2000
 IN_LIMIT = 500  # dates per IN list
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """One problem or measure as the scan sees it (a tuple: a scan builds thousands of them)."""
+
     subject_type: str  # "problem" or "measure"
     id: int
     problem_id: int
@@ -66,6 +68,7 @@ class Ladders:
     def __init__(self, registry: WorkflowRegistry) -> None:
         self.registry = registry
         self._compiled: dict[str, Reminders | None] = {}
+        self.memo: dict[tuple[object, ...], tuple[Due | None, str | None]] = {}
 
     def of(self, workflow: str) -> Reminders | None:
         if workflow not in self._compiled:
@@ -78,20 +81,32 @@ class Ladders:
 
 
 def evaluate(c: Candidate, ladders: Ladders, today: dt.date, cal: WorkCalendar) -> Finding | None:
-    """The latest firing the item should have had by ``today``; raises ``CalendarYearUnknown``."""
+    """The latest firing the item should have had by ``today``; raises ``CalendarYearUnknown``.
+
+    The answer depends only on (workflow, state, kind, deadline, today), which many items
+    share: it is worked out once per combination and scan.
+    """
+    key = (c.workflow, c.state, c.kind, c.deadline, today)
+    hit = ladders.memo.get(key)
+    if hit is None:
+        hit = ladders.memo[key] = _due_for(c, ladders, today, cal)
+    return Finding(c, hit[0], hit[1]) if hit[0] is not None else None
+
+
+def _due_for(c: Candidate, ladders: Ladders, today: dt.date, cal: WorkCalendar) -> tuple[Due | None, str | None]:
     workflow = ladders.registry.get(c.workflow)
     rem = ladders.of(c.workflow)
     if rem is None or workflow.is_final(c.state) or c.state not in workflow.states:
-        return None
+        return None, None
     if workflow.tracks_deadline(c.state):
         ladder = rem.ladder(c.kind)
         if ladder is None or c.deadline is None:
-            return None
+            return None, None
         due = ladder.latest_due(c.deadline, today, cal)
-        return Finding(c, due, light(c.deadline, today, cal, rem.yellow_within)) if due else None
+        return (due, light(c.deadline, today, cal, rem.yellow_within)) if due else (None, None)
     if rem.review is None:
-        return None
-    return Finding(c, rem.review.latest_due(today, cal), None)
+        return None, None
+    return rem.review.latest_due(today, cal), None
 
 
 def tracking_states(workflow: Workflow) -> list[str]:
@@ -111,7 +126,7 @@ def measure_query() -> Select[Any]:
         measures.c.seq,
         measures.c.text.label("title"),
         problems.c.kind,
-        measures.c.deadline,
+        type_coerce(measures.c.deadline, String).label("deadline"),
         measures.c.state,
         measures.c.workflow,
         problems.c.leader_id,
@@ -128,7 +143,7 @@ def problem_query() -> Select[Any]:
         problems.c.number.label("seq"),  # replaced by None below
         problems.c.title,
         problems.c.kind,
-        problems.c.deadline,
+        type_coerce(problems.c.deadline, String).label("deadline"),
         problems.c.state,
         problems.c.workflow,
         problems.c.leader_id,
@@ -145,28 +160,43 @@ def stream(conn: Connection, subject_type: str, where: ColumnElement[bool]) -> I
     # Per statement: Connection.execution_options() would change the connection for what follows.
     result = conn.execute(query.execution_options(yield_per=CHUNK))
     is_problem = subject_type == "problem"
-    for r in result:
+    for id_, problem_id, round_id, number, seq, title, kind, deadline, state, workflow, leader, unit in result:
         yield Candidate(
             subject_type,
-            r.id,
-            r.problem_id,
-            r.round_id,
-            r.number,
-            None if is_problem else r.seq,
-            r.title,
-            r.kind,
-            r.deadline,
-            r.state,
-            r.workflow,
-            r.leader_id,
-            r.unit_id,
+            id_,
+            problem_id,
+            round_id,
+            number,
+            None if is_problem else seq,
+            title,
+            kind,
+            _date(deadline),
+            state,
+            workflow,
+            leader,
+            unit,
         )
 
 
-def window_clauses(
-    subject_type: str, workflow: Workflow, dates: list[dt.date], round_ids: list[int]
-) -> Iterator[ColumnElement[bool]]:
-    """``deadline IN (…)`` clauses (chunked) for the open items of one workflow in the given rounds."""
+@lru_cache(maxsize=4096)
+def _parse_date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def _date(value: object) -> dt.date | None:
+    """Deadlines are read as they are stored (SQLite: text) and parsed once per distinct value:
+    thousands of due items share a few dozen deadlines."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return _parse_date(str(value))
+
+
+def window_clauses(subject_type: str, workflow: Workflow, dates: list[dt.date]) -> Iterator[ColumnElement[bool]]:
+    """``deadline IN (…)`` clauses (chunked) for the open items of one workflow.
+
+    No condition on the round here: given one, SQLite drives the join from the round's
+    problems and reads every measure of the round. The caller filters rounds in Python.
+    """
     table = TABLES[subject_type]
     states = tracking_states(workflow)
     for start in range(0, len(dates), IN_LIMIT):
@@ -174,7 +204,6 @@ def window_clauses(
             table.c.deadline.in_(dates[start : start + IN_LIMIT]),
             table.c.state.in_(states),
             table.c.workflow == workflow.name,
-            problems.c.round_id.in_(round_ids),
         )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -96,6 +96,7 @@ class _Run:
     lines: dict[int, dict[str, str]] = field(default_factory=dict)  # reminder -> display line (detail only)
     problems: dict[str, dict[str, str]] = field(default_factory=dict)
     recorded: int = 0
+    last_reminder_id: int = 0
     detail: bool = True
 
     def problem(self, code: str, text: Text) -> None:
@@ -212,8 +213,8 @@ def _window(run: _Run, round_ids: list[int], after: dt.date, today: dt.date) -> 
                 except CalendarYearUnknown as exc:
                     run.problem(f"calendar:{exc.year}", exc.text)
                     ranges = []
-                for clause in d.window_clauses(subject, workflow, d.expand(ranges), round_ids):
-                    yield from d.stream(run.conn, subject, clause)
+                for clause in d.window_clauses(subject, workflow, d.expand(ranges)):
+                    yield from (c for c in d.stream(run.conn, subject, clause) if c.round_id in round_ids)
             review = d.review_clause(subject, workflow, round_ids)
             if review is not None and rem.review is not None and _review_in_window(run, rem.review, after, today):
                 yield from d.stream(run.conn, subject, review)
@@ -254,47 +255,42 @@ def _visit(run: _Run, today: dt.date, candidates: Iterable[d.Candidate]) -> None
 
 
 def _record(run: _Run, findings: list[d.Finding]) -> None:
-    new = _unrecorded(run.conn, findings)
+    """Record the findings not recorded before; address each new reminder to its audience."""
+    rows = [_reminder_row(run, f) for f in findings]
+    inserted = _insert_new(run, rows)
+    new = [
+        (inserted[f.candidate.key], f, row)
+        for f, row in zip(findings, rows, strict=True)
+        if f.candidate.key in inserted
+    ]
     if not new:
         return
-    rows = [_reminder_row(run, f) for f in new]
-    ids = list(
-        run.conn.execute(insert(reminders).returning(reminders.c.id, sort_by_parameter_order=True), rows).scalars()
-    )
-    run.recorded += len(ids)
-    problem_ids = [f.candidate.problem_id for f in new if "units" in f.due.to]
-    co = co_units(run.conn, problem_ids) if problem_ids else {}
-    leaders = load_leaders(
-        run.conn,
-        [
-            f.candidate.leader_id
-            for f in new
-            if f.candidate.leader_id not in run.directory.people and f.candidate.leader_id is not None
-        ],
-    )
-    run.directory.people.update(leaders)
-    for reminder_id, finding, row in zip(ids, new, rows, strict=True):
+    run.recorded += len(new)
+    co = co_units(run.conn, [f.candidate.problem_id for _, f, _ in new if "units" in f.due.to])
+    unknown = [f.candidate.leader_id for _, f, _ in new if f.candidate.leader_id not in run.directory.people]
+    run.directory.people.update(load_leaders(run.conn, [p for p in unknown if p is not None]))
+    for reminder_id, finding, row in new:
         _address(run, reminder_id, finding, co)
         if run.detail:
             run.lines[reminder_id] = {"ref": row["ref"], "rung": row["rung"], "light": row["light"] or ""}
 
 
-def _unrecorded(conn: Connection, findings: list[d.Finding]) -> list[d.Finding]:
-    """The findings whose key is not in ``reminders`` yet (looked up by the unique key's index)."""
-    out = []
-    for start in range(0, len(findings), 500):
-        chunk = findings[start : start + 500]
-        keys = [(f.candidate.subject_type, f.candidate.id, f.due.rung, f.due.anchor, f.due.occurrence) for f in chunk]
-        key_cols = tuple_(
-            reminders.c.subject_type,
-            reminders.c.subject_id,
-            reminders.c.rung,
-            reminders.c.anchor,
-            reminders.c.occurrence,
-        )
-        have = {tuple(r) for r in conn.execute(select(*key_cols.clauses).where(key_cols.in_(keys)))}
-        out += [f for f, k in zip(chunk, keys, strict=True) if k not in have]
-    return out
+def _insert_new(run: _Run, rows: list[dict[str, Any]]) -> dict[tuple[str, int], int]:
+    """Insert the rows whose key (item, rung, deadline, occurrence) is new; return their ids by item.
+
+    ``ON CONFLICT DO NOTHING`` on the unique key skips what an earlier run recorded, so
+    the key itself decides what is sent; the ids come back by this run's id in one query.
+    (``INSERT … RETURNING`` in parameter order makes SQLAlchemy send SQLite one row per
+    statement: ten times slower for a big scan.) Each item appears at most once per run.
+    """
+    dialect_insert = pg_insert if run.conn.dialect.name == "postgresql" else sqlite_insert
+    run.conn.execute(dialect_insert(reminders).on_conflict_do_nothing(), rows)
+    query = select(reminders.c.id, reminders.c.subject_type, reminders.c.subject_id).where(
+        reminders.c.run_id == run.run_id, reminders.c.id > run.last_reminder_id
+    )
+    found = {(t, i): rid for rid, t, i in run.conn.execute(query)}
+    run.last_reminder_id = max(found.values(), default=run.last_reminder_id)
+    return found
 
 
 def _ref(run: _Run, c: d.Candidate) -> str:
@@ -362,11 +358,13 @@ def _write_prompts(run: _Run, last_number: int, result: ScanResult) -> None:
                 "created_at": run.now,
             }
         )
-    ids = list(
+    run.conn.execute(insert(work_prompts), rows)
+    by_number = dict(
         run.conn.execute(
-            insert(work_prompts).returning(work_prompts.c.id, sort_by_parameter_order=True), rows
-        ).scalars()
+            select(work_prompts.c.number, work_prompts.c.id).where(work_prompts.c.run_id == run.run_id)
+        ).all()
     )
+    ids = [by_number[row["number"]] for row in rows]
     run.conn.execute(
         insert(prompt_items),
         [
@@ -375,10 +373,15 @@ def _write_prompts(run: _Run, last_number: int, result: ScanResult) -> None:
             for rid, audience in run.links[pid].items()
         ],
     )
+    run.conn.execute(
+        insert(outbox), [_outbox_row(run, prompt_id, row) for prompt_id, row in zip(ids, rows, strict=True)]
+    )
     result.outbox_ids = list(
         run.conn.execute(
-            insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True),
-            [_outbox_row(run, prompt_id, row) for prompt_id, row in zip(ids, rows, strict=True)],
+            select(outbox.c.id)
+            .join(work_prompts, work_prompts.c.id == outbox.c.prompt_id)
+            .where(work_prompts.c.run_id == run.run_id, outbox.c.state == "pending")
+            .order_by(outbox.c.id)
         ).scalars()
     )
     for row, pid in zip(rows, people, strict=True):
