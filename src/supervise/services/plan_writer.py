@@ -190,7 +190,7 @@ def _existing(conn: Connection, table: Any, names: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for chunk in _chunks(names):
         query = select(table.c.name, table.c.id).where(table.c.name.in_(chunk))
-        found.update(dict(conn.execute(query)))
+        found.update(dict(conn.execute(query).all()))
     return found
 
 
@@ -310,7 +310,7 @@ def _create_batch(
     query = select(problems.c.number, problems.c.id).where(
         problems.c.round_id == round_id, problems.c.number.in_(numbers)
     )
-    by_number: dict[int, int] = dict(conn.execute(query))
+    by_number: dict[int, int] = dict(conn.execute(query).all())
     new_ids = [by_number[n] for n in numbers]
     co = [
         [pid, unit_ids[u]]
