@@ -145,3 +145,22 @@ def test_a_bad_notice_file_is_rejected_whole_with_its_lines():
         ("line 4", "feedback.fax"),
         ("line 5", "date"),
     ]
+
+
+def test_the_notice_reads_back_as_the_same_problems(notice, workflows):
+    """The published-report reader (import of a 通报) finds the round, every problem and its title."""
+    report_text = pytest.importorskip("supervise.domain.report_text")
+    from supervise.domain.deadlines import PolicyOptions
+
+    parsed, read = report_text.parse_report(notice, "通报.txt", workflows, PolicyOptions(), dt.date(2024, 7, 18))
+    assert parsed.plan.round.name == "十二届省委第四轮巡视"
+    assert parsed.plan.round.feedback_date == dt.date(2023, 11, 7)
+    assert [(p.number, p.title) for p in parsed.plan.problems] == [
+        (1, "学用结合不紧密"),
+        (2, "“车光产业跨界融合示范区”实施方案印发不及时"),
+        (8, "南部教育资源短缺"),
+        (13, "防洪和排涝设施存在风险隐患,脱坡未及时治理"),
+        (17, "黄赌毒、电诈等案件居高不下"),
+        (40, "上轮巡视反馈问题整改不彻底、出现反弹"),
+    ]
+    assert read.report_date == dt.date(2024, 7, 18)
