@@ -83,7 +83,7 @@ def deliver(
         token = uuid.uuid4().hex
         with ctx.writing() as conn:
             claimed = _claim(conn, token, at, options, ids)
-            outgoing = [_outgoing(conn, row, options) for row in claimed]
+            outgoing = _outgoing_batch(conn, claimed, options)
         if not outgoing:
             return total
         outcomes = mailer.send(outgoing)
@@ -119,26 +119,39 @@ def _claim(
     return list(conn.execute(query))
 
 
-def _outgoing(conn: Connection, row: Any, options: DeliveryOptions) -> Outgoing:
-    items = prompt_lines(conn, row.prompt_id, row.prompt_created_at, options.zone)
+def _outgoing(
+    conn: Connection, row: Any, options: DeliveryOptions, lines: list[dict[str, Any]] | None = None
+) -> Outgoing:
+    items = lines if lines is not None else prompt_lines(conn, [row.prompt_id], options.zone)[row.prompt_id]
     subject, text, html = render_prompt(row.number, row.to_name, row.prompt_created_at, items, options)
     return Outgoing(row.id, row.message_id, row.to_name, row.to_addr, subject, text, html, row.prompt_created_at)
 
 
-def prompt_lines(conn: Connection, prompt_id: int, created_at: dt.datetime, zone: str) -> list[dict[str, Any]]:
-    """The items of one work prompt as the templates show them: red first, then by deadline."""
+def _outgoing_batch(conn: Connection, claimed: list[Any], options: DeliveryOptions) -> list[Outgoing]:
+    """Render a batch: the items of all its prompts are read with one query."""
+    lines = prompt_lines(conn, [row.prompt_id for row in claimed], options.zone)
+    return [_outgoing(conn, row, options, lines[row.prompt_id]) for row in claimed]
+
+
+def prompt_lines(conn: Connection, prompt_ids: list[int], zone: str) -> dict[int, list[dict[str, Any]]]:
+    """The items of each work prompt as the templates show them: red first, then by deadline.
+
+    "Overdue by N days" is counted at the time the prompt was written, so a retry says the same.
+    """
     query = (
-        select(reminders, prompt_items.c.audience)
+        select(reminders, prompt_items.c.prompt_id, prompt_items.c.audience, work_prompts.c.created_at.label("written"))
         .join(prompt_items, prompt_items.c.reminder_id == reminders.c.id)
-        .where(prompt_items.c.prompt_id == prompt_id)
+        .join(work_prompts, work_prompts.c.id == prompt_items.c.prompt_id)
+        .where(prompt_items.c.prompt_id.in_(prompt_ids))
     )
-    today = created_at.astimezone(ZoneInfo(zone)).date()
-    lines = []
+    out: dict[int, list[dict[str, Any]]] = {pid: [] for pid in prompt_ids}
+    tz = ZoneInfo(zone)
     for r in conn.execute(query):
+        today = r.written.astimezone(tz).date()
         light = r.light or ""
         label = LIGHT_LABELS.get(light)
         audience = AUDIENCE_LABELS[r.audience]
-        lines.append(
+        out[r.prompt_id].append(
             {
                 "ref": r.ref,
                 "title": r.title,
@@ -156,8 +169,9 @@ def prompt_lines(conn: Connection, prompt_id: int, created_at: dt.datetime, zone
                 "expected_en": r.expected_en,
             }
         )
-    lines.sort(key=lambda x: (LIGHT_ORDER.get(x["light"], 3), x["deadline"] or "9999", x["ref"]))
-    return lines
+    for lines in out.values():
+        lines.sort(key=lambda x: (LIGHT_ORDER.get(x["light"], 3), x["deadline"] or "9999", x["ref"]))
+    return out
 
 
 def render_prompt(
