@@ -72,7 +72,8 @@ def build_message(out: Outgoing, sender: str) -> Message:
     msg = MIMEMultipart("alternative")
     msg["From"] = formataddr(("supervise 整改督办", _address(sender)), charset="utf-8")
     msg["To"] = formataddr((header_text(out.to_name), _address(out.to_addr)), charset="utf-8")
-    msg["Subject"] = Header(header_text(out.subject), "utf-8").encode()
+    # A Header object, folded by the generator itself (typeshed only knows str values).
+    msg["Subject"] = Header(header_text(out.subject), "utf-8")  # type: ignore[assignment]
     msg["Date"] = format_datetime(out.date)
     msg["Message-ID"] = _address(out.message_id)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a robot
