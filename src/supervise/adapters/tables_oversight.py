@@ -67,12 +67,12 @@ class VisitProblem(Base):
 
 
 class VisitFinding(Base):
-    """What a visit found about one problem: progress confirmed, or the problem sent back."""
+    """What a visit found about one problem: progress confirmed, the problem sent back, or a rebound reopened."""
 
     __tablename__ = "visit_findings"
     __table_args__ = (
         UniqueConstraint("visit_id", "problem_id", name="uq_visit_findings_visit_problem"),
-        CheckConstraint("outcome IN ('confirmed', 'sent_back')", name="outcome"),
+        CheckConstraint("outcome IN ('confirmed', 'sent_back', 'reopened')", name="outcome"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"))

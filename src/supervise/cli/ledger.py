@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from supervise.adapters.repository import NewEvidence
+from supervise.adapters.evidence_files import read_evidence
 from supervise.cli.common import JSON, command
 from supervise.cli.lights import calendar_warnings, light_cell
 from supervise.cli.output import err, out, print_json
@@ -159,18 +158,6 @@ def advance_cmd(
         print_json(vars(moved))
     else:
         out.print(f"{moved.ref}: {moved.from_state} → {moved.to_state} ({moved.trigger}, v{moved.version})")
-
-
-def read_evidence(path: Path) -> NewEvidence:
-    try:
-        digest = hashlib.sha256()
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as exc:
-        problem = Text(f"无法读取佐证材料：{exc.strerror}", f"cannot read evidence: {exc.strerror}")
-        raise InputRejected(str(path), [Defect(str(path), "", "--evidence", problem)]) from exc
-    return NewEvidence(path.name, str(path.resolve()), digest.hexdigest())
 
 
 def bulk_cmd(

@@ -8,8 +8,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from supervise.adapters.evidence_files import read_evidence
 from supervise.cli.common import JSON, command
-from supervise.cli.ledger import ACTOR, ROUND, read_evidence
+from supervise.cli.ledger import ACTOR, ROUND
 from supervise.cli.output import out, print_json
 from supervise.domain.errors import Defect, InputRejected
 from supervise.domain.text import Text
@@ -72,6 +73,7 @@ def visit_record(
     number: int = typer.Argument(..., help="督办编号 / visit number"),
     confirm: list[str] = typer.Option([], "--confirm", help="问题号=情况 / N=what was confirmed"),
     send_back: list[str] = typer.Option([], "--send-back", help="问题号=理由 / N=why it goes back"),
+    reopen: list[str] = typer.Option([], "--reopen", help="问题号=反弹情况 / N=how a closed problem rebounded"),
     summary: str | None = typer.Option(None, "--summary", help="总体情况 / summary"),
     actor: str = ACTOR,
     round_: str | None = ROUND,
@@ -80,12 +82,17 @@ def visit_record(
     """记录督办情况 / Record what a visit found, problem by problem (all or nothing)."""
     with command(as_json) as (_, ctx):
         findings = [_finding(text, "confirmed") for text in confirm] + [_finding(t, "sent_back") for t in send_back]
+        findings += [_finding(text, "reopened") for text in reopen]
         done = supervision.record_visit(ctx, supervision.RecordVisit(number, actor, tuple(findings), summary, round_))
     if as_json:
         print_json(done)
     else:
         back = "、".join(map(str, done["sent_back"])) or "—"
-        out.print(f"督办 No.{number}: {done['findings']} 项已记录 / findings recorded; 退回 / sent back: {back}")
+        again = "、".join(map(str, done["reopened"])) or "—"
+        out.print(
+            f"督办 No.{number}: {done['findings']} 项已记录 / findings recorded; 退回 / sent back: {back}; "
+            f"反弹重启 / reopened: {again}"
+        )
 
 
 def _finding(text: str, outcome: str) -> supervision.Finding:

@@ -8,12 +8,18 @@ from supervise.domain.errors import Missing
 from supervise.domain.rules import Actor
 from supervise.domain.text import Text
 
-Outcome = Literal["confirmed", "sent_back"]
-OUTCOMES: tuple[Outcome, ...] = ("confirmed", "sent_back")
+Outcome = Literal["confirmed", "sent_back", "reopened"]
+OUTCOMES: tuple[Outcome, ...] = ("confirmed", "sent_back", "reopened")
+# The workflow trigger a finding fires, if any: a visit sends unfinished work back, or finds a closed problem rebounded.
+OUTCOME_TRIGGERS: dict[str, str] = {"sent_back": "send_back", "reopened": "reopen"}
 Answer = Literal["on_track", "done", "blocked"]
 ANSWERS: tuple[Answer, ...] = ("on_track", "done", "blocked")
 
-OUTCOME_LABELS = {"confirmed": Text("确认进展", "progress confirmed"), "sent_back": Text("退回重改", "sent back")}
+OUTCOME_LABELS = {
+    "confirmed": Text("确认进展", "progress confirmed"),
+    "sent_back": Text("退回重改", "sent back"),
+    "reopened": Text("发现反弹，重新整改", "rebounded, reopened"),
+}
 ANSWER_LABELS = {
     "on_track": Text("按计划推进", "on track"),
     "done": Text("已完成", "done"),

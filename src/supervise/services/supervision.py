@@ -24,7 +24,7 @@ from supervise.adapters.tables_oversight import (
     visits,
 )
 from supervise.domain.errors import ActionRefused, Missing, NotFound
-from supervise.domain.oversight import finding_defects, may_record_visit, office_only
+from supervise.domain.oversight import OUTCOME_TRIGGERS, finding_defects, may_record_visit, office_only
 from supervise.domain.rules import Actor
 from supervise.domain.text import Text
 from supervise.services.context import Context
@@ -55,7 +55,7 @@ class PlanVisit:
 @dataclass(frozen=True)
 class Finding:
     problem: int
-    outcome: str  # confirmed | sent_back
+    outcome: str  # confirmed | sent_back | reopened
     note: str
 
 
@@ -207,7 +207,8 @@ def record_visit(ctx: Context, cmd: RecordVisit) -> dict[str, Any]:
             {"number": cmd.number, "findings": [[f.problem, f.outcome] for f in cmd.findings]},
         )
     sent_back = [f.problem for f in cmd.findings if f.outcome == "sent_back"]
-    return {"number": cmd.number, "findings": len(cmd.findings), "sent_back": sent_back}
+    reopened = [f.problem for f in cmd.findings if f.outcome == "reopened"]
+    return {"number": cmd.number, "findings": len(cmd.findings), "sent_back": sent_back, "reopened": reopened}
 
 
 def cancel_visit(ctx: Context, number: int, actor_name: str, reason: str, round_token: str | None = None) -> None:
@@ -293,8 +294,10 @@ def _visit_view(conn: Connection, r: Any) -> dict[str, Any]:
 def _record_finding(
     ctx: Context, conn: Connection, round_id: int, visit_id: int, actor: Actor, f: Finding, now: dt.datetime
 ) -> None:
-    if f.outcome == "sent_back":
-        event_id = advance_in(ctx, conn, Advance(str(f.problem), "send_back", actor.name, f.note)).event_id
+    """A finding that moves the problem fires its trigger with all the workflow's checks; a confirmation is an event."""
+    trigger = OUTCOME_TRIGGERS.get(f.outcome)
+    if trigger is not None:
+        event_id = advance_in(ctx, conn, Advance(str(f.problem), trigger, actor.name, f.note)).event_id
         problem_id, _ = _problems(conn, round_id, (f.problem,))[f.problem]
     else:
         item = repo.load_problems(conn, round_id, [f.problem], lock=False)[f.problem]

@@ -132,7 +132,7 @@ def upgrade() -> None:
         sa.Column("recorded_by_id", sa.Integer(), nullable=False),
         sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("outcome IN ('confirmed', 'sent_back')", name=op.f("ck_visit_findings_outcome")),
+        sa.CheckConstraint("outcome IN ('confirmed', 'sent_back', 'reopened')", name=op.f("ck_visit_findings_outcome")),
         sa.ForeignKeyConstraint(["event_id"], ["events.id"], name=op.f("fk_visit_findings_event_id_events")),
         sa.ForeignKeyConstraint(["problem_id"], ["problems.id"], name=op.f("fk_visit_findings_problem_id_problems")),
         sa.ForeignKeyConstraint(
