@@ -51,10 +51,11 @@ def test_a_deadline_on_a_holiday_falls_back_to_the_last_working_day(cal):
 
 
 def test_it_refuses_a_year_it_does_not_know_and_names_it(cal):
+    last = max(library_years())  # the holiday notice for the next year is not in the library yet
     with pytest.raises(CalendarYearUnknown) as caught:
-        cal.shift(D(2026, 12, 28), 10)
-    assert caught.value.year == 2027
-    assert "2027" in caught.value.text.zh and "2027" in caught.value.text.en
+        cal.shift(D(last, 12, 28), 10)
+    assert caught.value.year == last + 1
+    assert str(last + 1) in caught.value.text.zh and str(last + 1) in caught.value.text.en
 
 
 def test_the_office_overrides_win_over_the_national_calendar():

@@ -32,9 +32,10 @@ def test_an_item_with_measures_behind_is_yellow_even_far_from_its_deadline():
 
 
 def test_a_far_deadline_in_an_unknown_year_is_green_but_a_near_one_is_an_error():
-    assert light(D(2027, 6, 30), D(2026, 11, 2), CAL, 5) == "green"
+    last = max(library_years())
+    assert light(D(last + 1, 6, 30), D(last, 11, 2), CAL, 5) == "green"
     with pytest.raises(CalendarYearUnknown):
-        light(D(2027, 1, 4), D(2026, 12, 29), CAL, 5)
+        light(D(last + 1, 1, 4), D(last, 12, 29), CAL, 5)
 
 
 def test_problems_and_show_report_the_lights(office):

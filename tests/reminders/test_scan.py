@@ -7,6 +7,7 @@ import threading
 
 from sqlalchemy import func, select, text
 
+from supervise.adapters.calendar import library_years
 from supervise.adapters.tables import outbox, prompt_items, reminder_state, reminders, work_prompts
 from supervise.services import calendar as calendar_service
 from supervise.services.due import measure_query, window_clauses
@@ -126,21 +127,22 @@ def test_a_dry_run_records_nothing(office):
 
 
 def test_a_deadline_in_an_unknown_year_is_reported_not_guessed(office):
+    last = max(library_years())  # the library does not have the next year's holidays yet
     import_text(
         office,
         "round: {name: 第三轮, code: R6}\n"
-        "problems:\n  - {number: 1, title: 跨年问题, lead_unit: 区发改局, deadline: 2027-01-06}\n",
+        f"problems:\n  - {{number: 1, title: 跨年问题, lead_unit: 区发改局, deadline: {last + 1}-01-06}}\n",
     )
-    result = scan(office, ScanOptions(now=at("2026-12-30")))
-    assert any(p["code"] == "calendar:2027" and "2027" in p["zh"] for p in result.problems)
+    result = scan(office, ScanOptions(now=at(f"{last}-12-30")))
+    assert any(p["code"] == f"calendar:{last + 1}" and str(last + 1) in p["zh"] for p in result.problems)
     assert last_run(office)["problems"] == result.problems
     with office.reading() as conn:
         assert conn.execute(select(reminder_state.c.needs_full)).scalar_one()
-    # The office enters 2027 by hand; the next scan looks at everything again and catches up.
-    calendar_service.declare_year(office, 2027, "国办发明电〔2026〕")
-    caught_up = scan(office, ScanOptions(now=at("2026-12-31")))
+    # The office enters the year by hand; the next scan looks at everything again and catches up.
+    calendar_service.declare_year(office, last + 1, "国办发明电")
+    caught_up = scan(office, ScanOptions(now=at(f"{last}-12-31")))
     assert caught_up.full and caught_up.problems == []
-    assert ("R6:1", "before_5") in digest(caught_up)["周八"]
+    assert any(ref == "R6:1" for ref, _ in digest(caught_up)["周八"])
 
 
 def test_a_recipient_without_an_address_is_recorded_as_failed(office):
