@@ -228,7 +228,7 @@ def chinese_number(text: str) -> int | None:
     return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
 
 
-_NUMBER = re.compile(r"^[^\d]{0,3}?(\d{1,6})(?:\.0+)?[^\d]{0,2}$")
+_NUMBER = re.compile(r"^(?:第|问题|no\.?|#|[(（])?\s*(\d{1,6})(?:\.0+)?\s*[)）.、．号]?$", re.I)
 
 
 def read_number(value: object) -> int | None:
@@ -243,4 +243,5 @@ def read_number(value: object) -> int | None:
     match = _NUMBER.match(text)
     if match:
         return int(match[1])
-    return chinese_number(text.strip("()（）、.．第"))
+    match = re.fullmatch(r"第?([一二两三四五六七八九十]+)[、.．]?", text)
+    return chinese_number(match[1]) if match else None

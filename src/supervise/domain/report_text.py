@@ -38,8 +38,12 @@ _BODY = re.compile(r"^(?:整改(?:情况|进展|进展情况|落实情况|措施
 _BODY_INLINE = re.compile(r"整改(?:情况|进展|进展情况|落实情况|措施)\s*[:：]")
 _DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _QUOTES = {"“": "”", '"': '"', "「": "」", "『": "』", "‘": "’", "'": "'", "＂": "＂"}
-_AFTER_TITLE = re.compile(r"^(?:等?的?问题|方面(?:的问题)?)?(?:的?整改(?:情况|落实情况|进展)?)?\s*[。.;；:：,，]?\s*$")
-_UNQUOTED = re.compile(r"^关于(.+?)(?:等?的?问题|方面)(?:的?整改(?:情况)?)?\s*[。.;；]?\s*$")
+_AFTER_TITLE = re.compile(
+    r"^(?:等?的?问题|方面(?:的问题)?)?(?:的?整改(?:情况|落实情况|进展)?)?\s*[。．.;；:：,，]?\s*$"
+)
+_UNQUOTED = re.compile(r"^关于(.+?)(?:等?的?问题|方面)(?:的?整改(?:情况)?)?\s*[。．.;；]?\s*$")
+# The issuer's name at the foot, above the date: 中共××区委, ××县人民政府, ××党组.
+_SIGNATURE = re.compile(r"^(?:中共)?[^\s，,。;；:：]{1,30}(?:委员会|区委|县委|市委|党委|党组|政府|办公室)$")
 _CLOSING = ("欢迎", "如有意见", "联系方式", "联系电话", "公开期限", "电子邮箱", "邮政信箱", "特此通报")
 IMMEDIATE = ("立行立改", "即知即改", "立即整改")
 LONG_TERM = ("长期坚持", "需长期坚持", "长期整改")
@@ -207,7 +211,7 @@ def _problems(text: str, source: str) -> tuple[list[_Problem], list[Defect], boo
         section = _SECTION.match(line)
         if section is not None:
             category, current, parent, numbered = _category(section[2]), None, None, None
-        elif line.startswith(_CLOSING) or _DATE_LINE.match(line):
+        elif line.startswith(_CLOSING) or _DATE_LINE.match(line) or _SIGNATURE.match(line):
             current = None
         elif current is not None:
             current.body.append((number, _BODY.sub("", line)))
