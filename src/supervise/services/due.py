@@ -225,12 +225,16 @@ def open_clause(subject_type: str, workflow: Workflow) -> ColumnElement[bool]:
 
 
 def oldest_deadline(conn: Connection, subject_type: str, workflow: Workflow) -> dt.date | None:
+    """The oldest deadline of an open item: the (deadline, state) index read in order, up to the first
+    open row (``MIN`` with a condition on the state would read the whole index on SQLite)."""
     table = TABLES[subject_type]
-    query = select(func.min(table.c.deadline)).where(
-        table.c.state.in_(tracking_states(workflow)), table.c.workflow == workflow.name
+    query = (
+        select(type_coerce(table.c.deadline, String))
+        .where(table.c.deadline.is_not(None), table.c.state.in_(tracking_states(workflow)))
+        .order_by(table.c.deadline)
+        .limit(1)
     )
-    value = conn.execute(query).scalar()
-    return value if isinstance(value, dt.date) or value is None else dt.date.fromisoformat(str(value))
+    return _date(conn.execute(query).scalar())
 
 
 def expand(ranges: Iterable[tuple[dt.date, dt.date]]) -> list[dt.date]:

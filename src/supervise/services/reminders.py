@@ -21,6 +21,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from supervise.adapters.bulk import insert_rows
 from supervise.adapters.calendar import load_calendar
 from supervise.adapters.tables import (
     outbox,
@@ -279,18 +280,38 @@ def _insert_new(run: _Run, rows: list[dict[str, Any]]) -> dict[tuple[str, int], 
     """Insert the rows whose key (item, rung, deadline, occurrence) is new; return their ids by item.
 
     ``ON CONFLICT DO NOTHING`` on the unique key skips what an earlier run recorded, so
-    the key itself decides what is sent; the ids come back by this run's id in one query.
-    (``INSERT … RETURNING`` in parameter order makes SQLAlchemy send SQLite one row per
-    statement: ten times slower for a big scan.) Each item appears at most once per run.
+    the key itself decides what is sent; the ids come back by this run's id in one query
+    (each item appears at most once per run). ``INSERT … RETURNING`` in parameter order
+    would make SQLAlchemy send SQLite one statement per row: ten times slower.
     """
-    dialect_insert = pg_insert if run.conn.dialect.name == "postgresql" else sqlite_insert
-    run.conn.execute(dialect_insert(reminders).on_conflict_do_nothing(), rows)
+    insert_rows(
+        run.conn, reminders, REMINDER_COLUMNS, [[r[c] for c in REMINDER_COLUMNS] for r in rows], skip_conflicts=True
+    )
     query = select(reminders.c.id, reminders.c.subject_type, reminders.c.subject_id).where(
         reminders.c.run_id == run.run_id, reminders.c.id > run.last_reminder_id
     )
     found = {(t, i): rid for rid, t, i in run.conn.execute(query)}
     run.last_reminder_id = max(found.values(), default=run.last_reminder_id)
     return found
+
+
+REMINDER_COLUMNS = (
+    "run_id",
+    "subject_type",
+    "subject_id",
+    "round_id",
+    "rung",
+    "anchor",
+    "occurrence",
+    "due_on",
+    "ref",
+    "title",
+    "deadline",
+    "light",
+    "expected_zh",
+    "expected_en",
+    "recorded_at",
+)
 
 
 def _ref(run: _Run, c: d.Candidate) -> str:
@@ -365,10 +386,12 @@ def _write_prompts(run: _Run, last_number: int, result: ScanResult) -> None:
         ).all()
     )
     ids = [by_number[row["number"]] for row in rows]
-    run.conn.execute(
-        insert(prompt_items),
+    insert_rows(
+        run.conn,
+        prompt_items,
+        ("prompt_id", "reminder_id", "audience"),
         [
-            {"prompt_id": prompt_id, "reminder_id": rid, "audience": audience}
+            (prompt_id, rid, audience)
             for prompt_id, pid in zip(ids, people, strict=True)
             for rid, audience in run.links[pid].items()
         ],
