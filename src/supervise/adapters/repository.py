@@ -298,6 +298,19 @@ def _update_stmt(kind: str, columns: tuple[str, ...]) -> Update:
     )
 
 
+def _changed_columns(change: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted(k for k in change if k not in ("item_id", "expected", "now")))
+
+
+def _update_params(change: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "item_id": change["item_id"],
+        "expected": change["expected"],
+        "now": change["now"],
+        **{f"v_{k}": change[k] for k in columns},
+    }
+
+
 def write_items(conn: Connection, kind: str, changes: Sequence[dict[str, Any]]) -> int:
     """Apply state changes guarded by version; returns how many rows moved.
 
@@ -306,18 +319,10 @@ def write_items(conn: Connection, kind: str, changes: Sequence[dict[str, Any]]) 
     """
     if not changes:
         return 0
-    columns = tuple(sorted(k for k in changes[0] if k not in ("item_id", "expected", "now")))
+    columns = _changed_columns(changes[0])
     table = _TABLES[kind]
     stmt = _update_stmt(kind, columns)
-    params = [
-        {
-            "item_id": c["item_id"],
-            "expected": c["expected"],
-            "now": c["now"],
-            **{f"v_{k}": c[k] for k in columns},
-        }
-        for c in changes
-    ]
+    params = [_update_params(c, columns) for c in changes]
     if len(params) == 1:
         return conn.execute(stmt, params[0]).rowcount
     if conn.dialect.supports_sane_multi_rowcount:
@@ -340,24 +345,7 @@ def append_events(conn: Connection, contents_for: Iterable[tuple[int | None, dic
     contents = [EventContent(seq=head_seq + i + 1, **fields) for i, (_, fields) in enumerate(items)]
     links = link(contents, head_hash)
     rows = [
-        {
-            "seq": c.seq,
-            "round_id": round_id,
-            "subject_type": c.subject_type,
-            "subject_id": c.subject_id,
-            "subject_ref": c.subject_ref,
-            "trigger": c.trigger,
-            "from_state": c.from_state,
-            "to_state": c.to_state,
-            "actor_id": c.actor_id,
-            "actor_name": c.actor_name,
-            "at": c.at,
-            "note": c.note,
-            "data": c.data,
-            "prev_hash": prev,
-            "hash": h,
-        }
-        for (round_id, _), c, (prev, h) in zip(items, contents, links, strict=True)
+        _event_row(round_id, c, prev, h) for (round_id, _), c, (prev, h) in zip(items, contents, links, strict=True)
     ]
     if len(rows) == 1:
         ids = [conn.execute(_INSERT_EVENT_RETURNING, rows[0]).scalar_one()]
@@ -368,11 +356,77 @@ def append_events(conn: Connection, contents_for: Iterable[tuple[int | None, dic
     return ids
 
 
+def _event_row(round_id: int | None, c: EventContent, prev_hash: str, hash_: str) -> dict[str, Any]:
+    return {
+        "seq": c.seq,
+        "round_id": round_id,
+        "subject_type": c.subject_type,
+        "subject_id": c.subject_id,
+        "subject_ref": c.subject_ref,
+        "trigger": c.trigger,
+        "from_state": c.from_state,
+        "to_state": c.to_state,
+        "actor_id": c.actor_id,
+        "actor_name": c.actor_name,
+        "at": c.at,
+        "note": c.note,
+        "data": c.data,
+        "prev_hash": prev_hash,
+        "hash": hash_,
+    }
+
+
+def move_one(
+    conn: Connection, kind: str, change: dict[str, Any], event: tuple[int | None, dict[str, Any]]
+) -> int | None:
+    """One item's guarded state change and its audit event; the event's id, or None if the version guard failed.
+
+    The same statements as ``write_items`` then ``append_events``, in the same order
+    (item row, then head lock). On PostgreSQL they go in two round trips instead of four:
+    the UPDATE rides in a CTE of the head's SELECT ... FOR UPDATE, the event's INSERT in a
+    CTE of the head's UPDATE. SQLite runs in-process, where round trips cost nothing, and
+    has no data-modifying CTEs.
+    """
+    if conn.dialect.name != "postgresql":
+        if write_items(conn, kind, [change]) != 1:
+            return None
+        (event_id,) = append_events(conn, [event])
+        return event_id
+    columns = _changed_columns(change)
+    params = _update_params(change, columns)
+    head_seq, head_hash, moved = conn.execute(_update_then_head(kind, columns), params).one()
+    if moved != 1:
+        return None  # the transaction is rolled back by the caller's Conflict; the head lock goes with it
+    round_id, fields = event
+    content = EventContent(seq=head_seq + 1, **fields)
+    ((prev, h),) = link([content], head_hash)
+    row = {f"e_{k}": v for k, v in _event_row(round_id, content, prev, h).items()}
+    return int(conn.execute(_INSERT_EVENT_SET_HEAD, {**row, "new_seq": content.seq, "new_hash": h}).scalar_one())
+
+
+@cache
+def _update_then_head(kind: str, columns: tuple[str, ...]) -> Select[Any]:
+    table = _TABLES[kind]
+    moved = _update_stmt(kind, columns).returning(table.c.id).cte("moved")
+    return (
+        select(audit_head.c.seq, audit_head.c.hash, select(func.count()).select_from(moved).scalar_subquery())
+        .where(audit_head.c.id == 1)
+        .with_for_update(of=audit_head)
+    )
+
+
 _HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
 _INSERT_EVENT = insert(events)
 _INSERT_EVENT_RETURNING = insert(events).returning(events.c.id)
 _EVENT_IDS_AFTER = select(events.c.id).where(events.c.seq > bindparam("seq")).order_by(events.c.seq)
 _SET_HEAD = update(audit_head).where(audit_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+_NEW_EVENT = (
+    insert(events)
+    .values({c.name: bindparam(f"e_{c.name}") for c in events.columns if c.name != "id"})
+    .returning(events.c.id)
+    .cte("new_event")
+)
+_INSERT_EVENT_SET_HEAD = _SET_HEAD.returning(select(_NEW_EVENT.c.id).scalar_subquery())
 
 
 def add_evidence(

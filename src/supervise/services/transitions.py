@@ -82,9 +82,9 @@ def advance_in(ctx: Context, conn: Connection, cmd: Advance) -> Moved:
     now = ctx.clock()
     outcome = _decide(ctx, conn, item, actor, request)
     change = _change(item, outcome, actor, request, now)
-    if repo.write_items(conn, item.kind, [change]) != 1:
+    event_id = repo.move_one(conn, item.kind, change, _event(item, outcome, actor, request, now, cmd.evidence))
+    if event_id is None:
         raise Conflict(item.ref, item.version)
-    (event_id,) = repo.append_events(conn, [_event(item, outcome, actor, request, now, cmd.evidence)])
     if cmd.evidence:
         repo.add_evidence(conn, item, event_id, actor.id, cmd.evidence, now)
     return Moved(item.ref, cmd.trigger, outcome.source, outcome.dest, item.version + 1, event_id)
