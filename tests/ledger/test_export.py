@@ -90,6 +90,8 @@ def test_the_excel_export_is_the_conventional_ledger(seeded, tmp_path):
     row13 = next(r for r in range(3, sheet.max_row + 1) if sheet.cell(r, 1).value == 13)
     assert sheet.cell(row13, col["问题状态"]).value == "整改中"
     assert sheet.cell(row13, col["举措状态"]).value == "已完成"
+    assert headers.index("预警") == headers.index("问题状态") + 1
+    assert sheet.cell(3, col["预警"]).value == "绿灯"  # due 2024-06-30, seen from November 2023
     merged = {str(m) for m in sheet.merged_cells.ranges}
     assert "A1:" + openpyxl.utils.get_column_letter(len(headers)) + "1" in merged
     row4 = next(r for r in range(3, sheet.max_row + 1) if sheet.cell(r, 1).value == 4)
@@ -103,7 +105,10 @@ def test_csv_and_excel_exports_read_back_as_the_same_problems(seeded, other, tmp
         path = tmp_path / f"台账.{fmt}"
         export_ledger(seeded, "R4", fmt, path)
         name = f"重新导入{fmt}"
-        import_file(other, ImportRequest(path=path, new_round={**NEW_ROUND, "name": name, "code": fmt.upper()}))
+        summary = import_file(
+            other, ImportRequest(path=path, new_round={**NEW_ROUND, "name": name, "code": fmt.upper()})
+        )
+        assert summary.notes == []  # every column is understood (the light is read and left alone)
         again = ledger_plan(other, name)
         assert [_essentials(p) for p in again.problems] == [_essentials(p) for p in original.problems]
 

@@ -8,7 +8,7 @@ import pytest
 
 from supervise.domain.errors import InputRejected, NotFound
 from supervise.domain.plan import parse_plan
-from supervise.services.importing import import_plan
+from supervise.services.importing import ImportRequest, import_file, import_plan
 from supervise.services.queries import ProblemFilter, list_problems, show_problem
 from tests.conftest import WALKTHROUGH
 from tests.ledger.conftest import HEADERS, NEW_ROUND, counts, snapshot, write_csv, write_xlsx
@@ -215,3 +215,22 @@ def test_a_bad_new_round_option_is_named(ctx, importer, tmp_path):
 def test_a_yaml_plan_still_imports_as_before(ctx):
     parsed = parse_plan(WALKTHROUGH.read_text(encoding="utf-8"), str(WALKTHROUGH), ctx.workflows)
     assert import_plan(ctx, parsed, str(WALKTHROUGH)).problems == 1
+
+
+def test_a_plan_files_problems_can_go_into_another_existing_round(walkthrough, importer, tmp_path):
+    other = tmp_path / "other.yaml"
+    other.write_text("round: {name: 另一轮巡察, code: X1}\n", encoding="utf-8")
+    importer(other)
+    summary = importer(WALKTHROUGH, round="X1")
+    assert (summary.round, summary.problems) == ("另一轮巡察", 1)
+    assert show_problem(walkthrough, "X1:13")["measures"][0]["text"].startswith("完成新河")
+
+
+def test_an_excel_file_reports_its_rows_as_they_are_read(ctx, importer, tmp_path):
+    rows = [HEADERS] + [[i, f"问题{i}", "措施", None, None, None, "2024-06-30", None] for i in range(1, 5001)]
+    heard: list[tuple[str, int, int]] = []
+    request = ImportRequest(path=write_xlsx(tmp_path / "台账.xlsx", rows), new_round=dict(NEW_ROUND))
+    import_file(ctx, request, lambda stage, done, total: heard.append((stage, done, total)))
+    stages = list(dict.fromkeys(stage for stage, _, _ in heard))
+    assert stages == ["load", "read", "write"]
+    assert heard[-1] == ("write", 5000, 5000)

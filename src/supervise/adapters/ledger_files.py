@@ -15,7 +15,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,7 @@ def read_csv(path: Path) -> Sheet:
     return Sheet(str(path), rows)
 
 
-def read_xlsx(path: Path, sheet_name: str | None = None) -> Sheet:
+def read_xlsx(path: Path, sheet_name: str | None = None, progress: Callable[[int, int], None] | None = None) -> Sheet:
     if path.suffix.lower() == ".xls":
         raise _rejected(path, Text("旧版 .xls 格式：请另存为 .xlsx", "the old .xls format: save it as .xlsx"))
     try:
@@ -101,8 +101,13 @@ def read_xlsx(path: Path, sheet_name: str | None = None) -> Sheet:
         raise _rejected(path, Text(f"不是有效的 .xlsx 文件：{exc}", f"not a valid .xlsx file: {exc}")) from None
     try:
         sheet = _pick_sheet(book, path, sheet_name)
+        declared = sheet.max_row or 0  # what the file says, for the progress bar only
         sheet.reset_dimensions()  # some writers record wrong dimensions; read what is there
-        rows = [list(r) for r in sheet.iter_rows(min_row=1, values_only=True)]
+        rows = []
+        for row in sheet.iter_rows(min_row=1, values_only=True):
+            rows.append(list(row))
+            if progress is not None and len(rows) % 5000 == 0:
+                progress(len(rows), max(declared, len(rows)))
         _fill_merged(rows, _merged_ranges(book, sheet))
     finally:
         book.close()
@@ -162,8 +167,11 @@ def _fill_merged(rows: list[list[Any]], ranges: Sequence[tuple[int, int, int, in
                 row[c - 1] = value
 
 
-def read_sheet(path: Path, fmt: str, sheet_name: str | None = None) -> Sheet:
-    return read_xlsx(path, sheet_name) if fmt == "xlsx" else read_csv(path)
+def read_sheet(
+    path: Path, fmt: str, sheet_name: str | None = None, progress: Callable[[int, int], None] | None = None
+) -> Sheet:
+    """A CSV or Excel ledger as rows; ``progress`` hears about an Excel file's rows as they are read."""
+    return read_xlsx(path, sheet_name, progress) if fmt == "xlsx" else read_csv(path)
 
 
 # Writing ---------------------------------------------------------------------------------------------
@@ -215,8 +223,3 @@ def write_xlsx(path: Path, table: Table) -> None:
     sheet.freeze_panes = "A3"
     sheet.auto_filter.ref = f"A2:{get_column_letter(width)}{len(table.rows) + 2}"
     book.save(path)
-
-
-def iter_chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -19,7 +19,7 @@ from supervise.services.importing import ImportRequest, ImportSummary, import_fi
 DATE = ["%Y-%m-%d"]
 # Below this many rows an import is over before a bar would be read.
 PROGRESS_FROM = 300
-STAGES = {"read": "检查 / checking", "write": "写入 / writing"}
+STAGES = {"load": "读取 / reading", "read": "检查 / checking", "write": "写入 / writing"}
 
 
 def register(app: typer.Typer) -> None:
@@ -144,7 +144,6 @@ def export_cmd(
     if headers not in ("zh", "en"):
         raise typer.BadParameter("zh or en", param_hint="--headers")
     with command(as_json) as (_, ctx):
-        # Warning lights join the Excel/CSV layout here once supervise.services.lights is in: pass light=...
         summary = export_ledger(ctx, round_, chosen, output, lang=headers)
     if as_json:
         print_json(vars(summary))

@@ -47,6 +47,8 @@ FIELDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "deadline": ("整改时限", "Deadline", ("完成时限", "时限", "整改期限", "完成时间", "deadline", "due", "due date")),
     "state": ("问题状态", "State", ("状态", "销号情况", "state", "status")),
     "rebound_count": ("反弹次数", "Rebounds", ("反弹", "rebounds", "rebound count")),
+    # Derived from the deadline and the state when the ledger is exported; read, never imported.
+    "light": ("预警", "Light", ("预警灯", "红黄绿灯", "灯", "warning light")),
     "progress": (
         "完成情况",
         "Progress",
@@ -57,7 +59,7 @@ FIELDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "measure_deadline": ("举措时限", "Measure deadline", ("措施时限", "举措完成时限", "measure deadline")),
     "measure_state": ("举措状态", "Measure state", ("措施状态", "measure state")),
 }
-SCALAR = frozenset(FIELDS) - {"units", "measures"}
+SCALAR = frozenset(FIELDS) - {"units", "measures", "light"}
 # Where no header row holds at least this many known headers, the file is not a ledger.
 MIN_HEADERS = 2
 HEADER_SCAN_ROWS = 20

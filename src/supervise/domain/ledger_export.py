@@ -39,12 +39,8 @@ PROBLEM_COLUMNS = (
 MEASURE_COLUMNS = ("measures", "measure_unit", "measure_deadline", "measure_state")
 WIDTHS = {"title": 36, "units": 24, "progress": 40, "measures": 40, "category": 14, "lead_unit": 16}
 WIDTHS.update({"measure_unit": 16, "number": 6, "rebound_count": 8})
-LIGHT_HEADER = {"zh": "预警", "en": "Light"}
-
-# Warning lights (红黄绿灯) are computed by ``supervise.domain.lights`` (being added alongside).
-# Until then no light is passed and the column is left out; once it exists, the export service
-# passes ``light`` (problem -> "红"/"黄"/"绿" or "red"/"yellow"/"green") and the column appears
-# after the state. The ledger reader ignores it on import: a light is derived, never stored.
+# A problem's warning light (红灯/黄灯/绿灯), told by the export service from ``supervise.domain.lights``;
+# without one the column is left out. The ledger reader ignores the column: a light is derived, never stored.
 Light = Callable[[ProblemSpec], str | None]
 
 
@@ -66,7 +62,7 @@ def ledger_table(
     if light is not None:
         columns.insert(columns.index("state") + 1, "light")
     columns += MEASURE_COLUMNS
-    headers = [LIGHT_HEADER[lang] if c == "light" else names[c] for c in columns]
+    headers = [names[c] for c in columns]
     split = columns.index("measures")
     labels = _Labels(registry, lang)
     rows: list[list[Any]] = []

@@ -2,7 +2,8 @@
 
 The YAML export is the plan format itself, states included, so that importing it into
 an empty database gives the same ledger. CSV and Excel use the conventional layout
-(one row per measure) for people to read, filter and hand on.
+(one row per measure) for people to read, filter and hand on, with each problem's
+warning light as of the export (a light is derived, so the reader ignores it).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from supervise.adapters import ledger_files as files
 from supervise.adapters.tables import measures, people, person_roles, problem_units, problems, rounds, units
 from supervise.domain.errors import Defect, InputRejected
 from supervise.domain.ledger_export import Light, ledger_table, plan_yaml
-from supervise.domain.plan import Period, Plan, RoundSpec
+from supervise.domain.lights import LIGHT_LABELS
+from supervise.domain.plan import Period, Plan, ProblemSpec, RoundSpec
 from supervise.domain.text import Text
 from supervise.services.context import Context
+from supervise.services.lights import attach_lights
 from supervise.services.lookup import resolve_round
-from supervise.services.queries import today_in
+from supervise.services.queries import ProblemFilter, list_problems, today_in
 
 EXPORT_FORMATS = ("xlsx", "csv", "yaml")
 
@@ -57,9 +60,9 @@ def export_ledger(
     path: Path,
     *,
     lang: str = "zh",
-    light: Light | None = None,
+    lights: bool = True,
 ) -> ExportSummary:
-    """Write the ledger to ``path``. ``light`` is where warning lights join the Excel/CSV layout."""
+    """Write the ledger to ``path``; CSV and Excel carry each problem's warning light as of today."""
     if fmt not in EXPORT_FORMATS:
         problem = Text(f"未知格式 {fmt}（可用：xlsx、csv、yaml）", f"unknown format {fmt} (known: xlsx, csv, yaml)")
         raise InputRejected("--format", [Defect("--format", "", "", problem)])
@@ -69,6 +72,7 @@ def export_ledger(
         if fmt == "yaml":
             path.write_text(plan_yaml(plan, _yaml_comment(plan, today)), encoding="utf-8")
         else:
+            light = _lights(ctx, plan.round.name, lang) if lights else None
             table = ledger_table(plan, ctx.workflows, lang, today, light)
             (files.write_xlsx if fmt == "xlsx" else files.write_csv)(path, table)
     except OSError as exc:
@@ -76,6 +80,22 @@ def export_ledger(
         raise InputRejected(str(path), [Defect(str(path), "", "-o", problem)]) from None
     count = sum(len(p.measures) for p in plan.problems)
     return ExportSummary(plan.round.name, str(path), fmt, len(plan.problems), count)
+
+
+def _lights(ctx: Context, round_name: str, lang: str) -> Light:
+    """Each problem's light (红灯/黄灯/绿灯) as ``supervise problems`` shows it; none where none applies."""
+    views = list_problems(ctx, ProblemFilter(round=round_name))
+    attach_lights(ctx, views)
+    codes = {v["number"]: v.get("light") for v in views}
+
+    def light(problem: ProblemSpec) -> str | None:
+        code = codes.get(problem.number)
+        if code not in LIGHT_LABELS:
+            return None
+        label = LIGHT_LABELS[code]
+        return label.zh if lang == "zh" else label.en
+
+    return light
 
 
 def _yaml_comment(plan: Plan, today: dt.date) -> str:

@@ -107,7 +107,7 @@ def _import_file(ctx: Context, req: ImportRequest, progress: Progress | None) ->
         if read.renumbered:
             notes.append("问题按出现顺序重新编号 / problems numbered 1..N in order (the text restarts its numbering)")
     else:
-        sheet = files.read_sheet(req.path, fmt, req.sheet)
+        sheet = files.read_sheet(req.path, fmt, req.sheet, _stage(progress, "load"))
         directory = directory or _only_round(ctx)
         today = _today(ctx, directory.round.timezone)
         policy = req.options.for_round(directory.round.feedback_date, today)

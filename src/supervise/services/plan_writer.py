@@ -23,7 +23,8 @@ from supervise.services.context import Context
 
 SYSTEM_ACTOR = "import"
 BATCH = 2000
-# (stage, done, total): "read" while a file is read, "write" while its rows are written.
+# (stage, done, total): "load" while an Excel file is read, "read" while its rows are checked,
+# "write" while they are written.
 Progress = Callable[[str, int, int], None]
 
 
