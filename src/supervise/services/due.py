@@ -224,13 +224,15 @@ def open_clause(subject_type: str, workflow: Workflow) -> ColumnElement[bool]:
     return and_(table.c.workflow == workflow.name, table.c.state.in_(workflow.open_states))
 
 
-def oldest_deadline(conn: Connection, subject_type: str, workflow: Workflow) -> dt.date | None:
-    """The oldest deadline of an open item: the (deadline, state) index read in order, up to the first
-    open row (``MIN`` with a condition on the state would read the whole index on SQLite)."""
+def oldest_deadline(conn: Connection, subject_type: str, workflows: Iterable[Workflow]) -> dt.date | None:
+    """The oldest deadline of an open item of any of ``workflows``: the (deadline, state) index read in
+    order up to the first open row. (``MIN`` with a condition on the state, or a state list that no row
+    of this table is in, would read the whole index on SQLite.)"""
     table = TABLES[subject_type]
+    states = sorted({s for w in workflows for s in tracking_states(w)})
     query = (
         select(type_coerce(table.c.deadline, String))
-        .where(table.c.deadline.is_not(None), table.c.state.in_(tracking_states(workflow)))
+        .where(table.c.deadline.is_not(None), table.c.state.in_(states))
         .order_by(table.c.deadline)
         .limit(1)
     )

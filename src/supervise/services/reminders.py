@@ -11,6 +11,7 @@ rows are written in the same transaction; the send task delivers them after comm
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ class _Run:
     problems: dict[str, dict[str, str]] = field(default_factory=dict)
     recorded: int = 0
     last_reminder_id: int = 0
+    oldest: dict[str, dt.date | None] = field(default_factory=dict)  # oldest open deadline per table
     detail: bool = True
 
     def problem(self, code: str, text: Text) -> None:
@@ -114,6 +116,10 @@ def scan_day(now: dt.datetime, zone: str, send_at: dt.time = DEFAULT_SEND_AT) ->
 def scan(ctx: Context, options: ScanOptions = ScanOptions()) -> ScanResult:
     now = options.now or ctx.clock()
     result = ScanResult(None, now, options.full, options.dry_run)
+    collecting = gc.isenabled()
+    # A big scan allocates ~10 objects per due item and frees them all at the end; the cycle
+    # collector's passes over them cost a fifth of the scan, and there are no cycles to find.
+    gc.disable()
     try:
         with ctx.writing() as conn:
             _scan(ctx, conn, now, options, result)
@@ -121,6 +127,9 @@ def scan(ctx: Context, options: ScanOptions = ScanOptions()) -> ScanResult:
                 raise _DryRun
     except _DryRun:
         result.outbox_ids = []
+    finally:
+        if collecting:
+            gc.enable()
     return result
 
 
@@ -198,18 +207,20 @@ def _full(run: _Run, round_ids: list[int]) -> Iterator[d.Candidate]:
 def _window(run: _Run, round_ids: list[int], after: dt.date, today: dt.date) -> Iterator[d.Candidate]:
     if today <= after:
         return
-    for workflow in run.ladders.workflows():
+    workflows = [w for w in run.ladders.workflows() if run.ladders.of(w.name) is not None]
+    oldest = {s: run.oldest.get(s) or d.oldest_deadline(run.conn, s, workflows) for s in ("problem", "measure")}
+    run.oldest.update(oldest)
+    for workflow in workflows:
         rem = run.ladders.of(workflow.name)
-        if rem is None:
-            continue
+        assert rem is not None
         for subject in ("problem", "measure"):
-            oldest = d.oldest_deadline(run.conn, subject, workflow)
-            if oldest is not None and rem.ladders:
+            bound = oldest[subject]
+            if bound is not None and rem.ladders:
                 try:
                     ranges = [
                         r
                         for ladder in rem.ladders.values()
-                        for r in ladder.deadline_ranges(after, today, run.cal, oldest)
+                        for r in ladder.deadline_ranges(after, today, run.cal, bound)
                     ]
                 except CalendarYearUnknown as exc:
                     run.problem(f"calendar:{exc.year}", exc.text)
