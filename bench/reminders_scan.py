@@ -9,7 +9,7 @@ the measures have deadlines that put a ladder firing on the scan day (before_3, 
 overdue and its repeats), the rest are due months later. The previous scan was the day
 before, so the scan takes the indexed window path, as every working morning.
 
-Compared, each the median of 3 runs:
+Compared, each the median of 5 runs taken in turn:
 - raw: ``SELECT … FROM measures JOIN problems WHERE deadline IN (…) AND state IN (…)``
   through the DB-API cursor, ``fetchall()`` — the rows a scan must look at;
 - scan (find): the scan's own candidate query, evaluated with the ladder (no writes);
@@ -245,13 +245,16 @@ def scan_find(ctx: Context, dates: list[dt.date]) -> int:
     return found
 
 
-def timed(fn, runs: int = 3) -> tuple[float, object]:  # type: ignore[no-untyped-def]
-    times, value = [], None
+def interleaved(paths, runs: int = 5) -> list[tuple[float, object]]:  # type: ignore[no-untyped-def]
+    """The median time and the last value of each path, the paths run in turn ``runs`` times."""
+    times: list[list[float]] = [[] for _ in paths]
+    values: list[object] = [None] * len(paths)
     for _ in range(runs):
-        start = time.perf_counter()
-        value = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), value
+        for i, path in enumerate(paths):
+            start = time.perf_counter()
+            values[i] = path()
+            times[i].append(time.perf_counter() - start)
+    return [(statistics.median(t), v) for t, v in zip(times, values, strict=True)]
 
 
 def peak(fn) -> int:  # type: ignore[no-untyped-def]
@@ -278,11 +281,16 @@ def main() -> None:
         populate(engine, ctx, count)
         setup = time.perf_counter() - start
         dates = due_dates(ctx)
-        raw_t, raw_rows = timed(lambda: raw_find(engine, dates))
-        raw_whole_t, _ = timed(lambda: raw_whole(engine, dates))
-        find_t, found = timed(lambda: scan_find(ctx, dates))
         options = ScanOptions(now=NOW, dry_run=True, detail=False)
-        whole_t, result = timed(lambda: scan(ctx, options))
+        # Interleaved, so that whatever else the machine does weighs on every path alike.
+        (raw_t, raw_rows), (raw_whole_t, _), (find_t, found), (whole_t, result) = interleaved(
+            [
+                lambda: raw_find(engine, dates),
+                lambda: raw_whole(engine, dates),
+                lambda: scan_find(ctx, dates),
+                lambda: scan(ctx, options),
+            ]
+        )
         raw_mem = peak(lambda: raw_find(engine, dates))
         scan_mem = peak(lambda: scan(ctx, options))
         backend = engine.dialect.name
@@ -297,7 +305,7 @@ def report(count, backend, setup, raws, raw_rows, find_t, found, whole_t, result
         "## Reminder scan",
         "",
         f"{count:,} open measures on {backend} ({PROBLEMS:,} problems, {UNITS} units), {raw_rows:,} of them "
-        f"({raw_rows / count:.1%}) due on the scan day; setup {setup:.0f} s. Median of 3 runs.",
+        f"({raw_rows / count:.1%}) due on the scan day; setup {setup:.0f} s. Median of 5 interleaved runs.",
         "",
         "| path | rows | time | vs raw |",
         "|---|---:|---:|---:|",
