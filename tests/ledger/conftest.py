@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from supervise.domain.deadlines import DeadlinePolicy
 from supervise.domain.ledger import Sheet, parse_ledger
 from supervise.domain.ledger_locate import Directory
 from supervise.domain.plan import ParsedPlan, RoundSpec
+from supervise.domain.registry import WorkflowRegistry
 from supervise.services.context import Context
 from supervise.services.importing import ImportRequest, ImportSummary, import_file
 from tests.conftest import ROOT, SEED
@@ -42,8 +44,13 @@ def parse_rows(rows: Sequence[Sequence[object]], *, default: dt.date | None = No
     """A sheet given as rows (row 1 first) read for the test round: the domain alone, no database."""
     sheet = Sheet("ledger.csv", [(i, list(r)) for i, r in enumerate(rows, start=1)])
     policy = DeadlinePolicy(FEEDBACK, default=default)
-    parsed, _ = parse_ledger(sheet, Directory.empty(ROUND), policy, load_registry())
+    parsed, _ = parse_ledger(sheet, Directory.empty(ROUND), policy, _registry())
     return parsed
+
+
+@functools.cache
+def _registry() -> WorkflowRegistry:
+    return load_registry()
 
 
 def write_csv(path: Path, rows: Sequence[Sequence[object]], encoding: str = "utf-8-sig") -> Path:

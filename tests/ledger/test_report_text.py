@@ -6,6 +6,8 @@ import datetime as dt
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from supervise.adapters.workflow_files import load_registry
 from supervise.domain.deadlines import PolicyOptions
@@ -15,6 +17,7 @@ from supervise.services.queries import ProblemFilter, list_problems
 from tests.ledger.conftest import snapshot
 
 TODAY = dt.date(2024, 8, 1)
+REGISTRY = load_registry()
 HEAD = (
     "中共某某县委关于十二届省委第四轮巡视整改进展情况的通报\n"
     "2023年7月17日至9月15日,省委第十一巡视组对某某县进行了巡视,并于11月7日反馈了巡视意见。\n"
@@ -23,7 +26,7 @@ TAIL = "\n中共某某县委\n\n2024年7月18日\n"
 
 
 def _parse(body: str, **options):
-    return parse_report(HEAD + body + TAIL, "report.txt", load_registry(), PolicyOptions(**options), TODAY)
+    return parse_report(HEAD + body + TAIL, "report.txt", REGISTRY, PolicyOptions(**options), TODAY)
 
 
 def _plan(body: str):
@@ -36,7 +39,7 @@ def _titles_in(text: str) -> list[str]:
 
 
 def test_the_seed_gives_its_41_problems_with_titles_as_published(seed_text):
-    parsed, read = parse_report(seed_text, "seed.txt", load_registry(), PolicyOptions(), TODAY)
+    parsed, read = parse_report(seed_text, "seed.txt", REGISTRY, PolicyOptions(), TODAY)
     plan = parsed.plan
     assert [p.number for p in plan.problems] == list(range(1, 42))
     assert [p.title for p in plan.problems] == _titles_in(seed_text)
@@ -47,7 +50,7 @@ def test_the_seed_gives_its_41_problems_with_titles_as_published(seed_text):
 
 
 def test_the_seed_names_its_round_and_says_which_fixes_were_immediate_or_long_term(seed_text):
-    plan = parse_report(seed_text, "seed.txt", load_registry(), PolicyOptions(), TODAY)[0].plan
+    plan = parse_report(seed_text, "seed.txt", REGISTRY, PolicyOptions(), TODAY)[0].plan
     r = plan.round
     assert (r.name, r.inspecting_body, r.inspected_unit) == ("十二届省委第四轮巡视", "省委第十一巡视组", "江夏区")
     assert (r.inspection.start, r.inspection.end, r.feedback_date) == (  # type: ignore[union-attr]
@@ -64,7 +67,7 @@ def test_the_seed_names_its_round_and_says_which_fixes_were_immediate_or_long_te
 
 
 def test_the_seeds_measures_are_its_enumerated_items(seed_text):
-    plan = parse_report(seed_text, "seed.txt", load_registry(), PolicyOptions(), TODAY)[0].plan
+    plan = parse_report(seed_text, "seed.txt", REGISTRY, PolicyOptions(), TODAY)[0].plan
     by_number = {p.number: p for p in plan.problems}
     assert [len(by_number[n].measures) for n in (1, 4, 5, 26, 41)] == [1, 3, 4, 2, 3]
     assert by_number[4].measures[0].text.startswith("支持区内科教资源转化运用")
@@ -180,7 +183,7 @@ def test_duplicate_numbers_are_refused_at_their_line():
 def test_a_title_without_a_round_name_needs_the_round_from_the_command_line():
     assert read_round("关于某事的说明\n正文")[0] is None
     with pytest.raises(InputRejected) as caught:
-        parse_report("关于某事的说明\n1.关于“甲”的问题。\n", "x.txt", load_registry(), PolicyOptions(), TODAY)
+        parse_report("关于某事的说明\n1.关于“甲”的问题。\n", "x.txt", REGISTRY, PolicyOptions(), TODAY)
     assert "--round" in caught.value.defects[0].problem.en
 
 
@@ -203,3 +206,43 @@ def seed_path(seed_text, tmp_path):
     path = tmp_path / "通报.txt"
     path.write_text(seed_text, encoding="utf-8")
     return path
+
+
+_pieces = st.sampled_from(
+    [
+        "1.关于“",
+        "2、关于",
+        "14:关于“甲”",
+        "”的问题。",
+        "问题的整改",
+        "(一)在“",
+        "”方面",
+        "(1)关于“",
+        "整改情况:",
+        "一是",
+        "二是",
+        "另一方面",
+        "立行立改",
+        "长期坚持",
+        "\n",
+        "。",
+        "“",
+        "”",
+        '"',
+        "2024年7月18日",
+        "中共某某县委",
+        "欢迎监督",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_pieces, st.text(max_size=6)), max_size=40))
+def test_any_text_is_read_or_refused_never_crashes(parts):
+    text = HEAD + "".join(parts)
+    try:
+        parsed, _ = parse_report(text, "r.txt", REGISTRY, PolicyOptions(), TODAY)
+    except InputRejected as exc:
+        assert exc.defects, "a refusal says why"  # noqa: PT017 - both outcomes are allowed
+    else:
+        assert all(p.title and p.number >= 1 for p in parsed.plan.problems)

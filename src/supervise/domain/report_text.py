@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from pydantic import ValidationError
+
 from supervise.domain.deadlines import DeadlinePolicy, PolicyOptions, Reading
 from supervise.domain.errors import Defect, InputRejected
 from supervise.domain.ledger_columns import chinese_number
@@ -128,7 +130,10 @@ def read_round(text: str) -> tuple[RoundSpec | None, dt.date | None]:
     report_date = next((_date(*map(int, m.groups())) for ln in reversed(lines) if (m := _DATE_LINE.match(ln))), None)
     if not spec["name"]:
         return None, report_date
-    return RoundSpec.model_validate({k: v for k, v in spec.items() if v is not None}), report_date
+    try:
+        return RoundSpec.model_validate({k: v for k, v in spec.items() if v is not None}), report_date
+    except ValidationError:  # a "name" too long to be one: the office names the round instead
+        return None, report_date
 
 
 def _feedback_date(feedback: re.Match[str], period: re.Match[str] | None) -> dt.date | None:
