@@ -27,7 +27,6 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
-from tests.services import REDIS_URL, free_port, redis_available
 
 from bench.report import write_section
 from supervise.adapters import migrate
@@ -37,6 +36,7 @@ from supervise.adapters.workflow_files import load_registry
 from supervise.services.context import Context
 from supervise.services.delivery import DeliveryOptions, _outgoing
 from supervise.settings import EMBEDDED_BROKER, MailSettings, Settings, WorkerSettings
+from tests.services import REDIS_URL, free_port, redis_available
 
 NOW = dt.datetime(2024, 6, 12, 2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing
 TODAY = "2024-06-12"
@@ -99,6 +99,7 @@ def settings(port: int, broker: str, outbox: Path) -> Settings:
 def through_celery(ctx: Context, config: Settings, broker: str, expected: int, counter: Counter) -> tuple[float, float]:
     """Seconds from sending the scan task until the server has the last message; and the scan's share."""
     from celery.contrib.testing.worker import start_worker
+
     from worker.app import celery_config, create_app
     from worker.runtime import Runtime
     from worker.tasks import SCAN

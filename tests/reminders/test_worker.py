@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from worker.app import celery_config as supervise_celery_config
-from worker.app import create_app
-from worker.embedded import embedded
-from worker.runtime import Runtime
-from worker.tasks import DELIVER, SCAN, register
 
 from supervise.adapters.tables import outbox, reminders
 from supervise.services.context import Context
 from supervise.settings import EMBEDDED_BROKER, MailSettings, Settings, WorkerSettings
 from tests.reminders.conftest import at
 from tests.services import REDIS_URL, redis_available, require
+from worker.app import celery_config as supervise_celery_config
+from worker.app import create_app
+from worker.embedded import embedded
+from worker.runtime import Runtime
+from worker.tasks import DELIVER, SCAN, register
 
 QUEUE = f"supervise-test-{uuid.uuid4().hex[:8]}"  # this session's own queue on the shared Redis
 

@@ -258,9 +258,8 @@ def worker_cmd(
 def _run_embedded(app: Any, settings: Settings, loglevel: str) -> None:
     import threading
 
-    from worker.embedded import embedded
-
     from supervise.settings import data_dir
+    from worker.embedded import embedded
 
     schedule = data_dir() / "beat-schedule"
     schedule.parent.mkdir(parents=True, exist_ok=True)
