@@ -18,6 +18,13 @@ chained events and one head update.
 The baseline knows the round id and the actor (id, name, roles) in advance; it does not
 look them up, nor the co-responsible units, nor does it run the workflow rules beyond
 the state check. Those are part of what the service does and what the ratio shows.
+
+A third path, for reference only (the targets compare with the baseline above): the same
+transaction plus the two lookups the service cannot skip, written with the driver: the
+round with the problem and its co-units in one SELECT (as the service reads them), and
+the actor with their roles. The gap between it and the service is what the framework
+costs (pool, SQLAlchemy Core, the rules); the gap between it and the baseline is what
+the lookups cost.
 """
 
 from __future__ import annotations
@@ -35,6 +42,16 @@ from supervise.domain.audit import EventContent, canonical_json, event_hash
 _ITEM = (
     "SELECT id, number, round_id, state, version, workflow, deadline, leader_id, lead_unit_id, "
     "submitted_by_id, rebound_count FROM problems WHERE round_id = ? AND number {match}"
+)
+_ROUND_ITEM = (
+    "SELECT r.id, p.id, p.number, p.round_id, p.state, p.version, p.workflow, p.deadline, p.leader_id, "
+    "p.lead_unit_id, p.submitted_by_id, p.rebound_count, pu.unit_id FROM rounds r "
+    "LEFT JOIN problems p ON p.round_id = r.id AND p.number = ? "
+    "LEFT JOIN problem_units pu ON pu.problem_id = p.id WHERE r.name = ? OR r.code = ? ORDER BY r.id"
+)
+_ACTOR = (
+    "SELECT people.id, people.unit_id, person_roles.role FROM people "
+    "LEFT JOIN person_roles ON person_roles.person_id = people.id WHERE people.name = ?"
 )
 _UPDATE = "UPDATE problems SET state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?"
 _HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1{lock}"
@@ -78,12 +95,12 @@ class Raw:
         (actor_id,) = cur.fetchone()
         return round_id, actor_id
 
-    def advance_one(self, number: int) -> int:
+    def advance_one(self, number: int, lookups: bool = False) -> int:
+        """One transition in its own transaction; ``lookups``: also read the round and actor, as the service must."""
         cur, now = self.cursor, dt.datetime.now(dt.UTC)
         self._begin()
         try:
-            cur.execute(self._sql(_ITEM.format(match="= ?")), (self.round_id, number))
-            item = cur.fetchone()
+            item = self._lookups(number) if lookups else self._item(number)
             if item is None or item[3] != SOURCE_STATE:
                 raise RuntimeError(f"problem {number} cannot {TRIGGER}")
             item_id, version = item[0], item[4]
@@ -101,6 +118,20 @@ class Raw:
             self.conn.rollback()
             raise
         return 1
+
+    def _item(self, number: int) -> tuple[Any, ...] | None:
+        self.cursor.execute(self._sql(_ITEM.format(match="= ?")), (self.round_id, number))
+        return self.cursor.fetchone()  # type: ignore[no-any-return]
+
+    def _lookups(self, number: int) -> tuple[Any, ...] | None:
+        """The round with the problem and its co-units in one statement, then the actor with its roles."""
+        cur = self.cursor
+        cur.execute(self._sql(_ROUND_ITEM), (number, "BENCH", "BENCH"))
+        rows = cur.fetchall()
+        cur.execute(self._sql(_ACTOR), (OFFICE,))
+        if "office" not in {role for _, _, role in cur.fetchall()}:
+            raise RuntimeError(f"{OFFICE} may not {TRIGGER}")
+        return tuple(rows[0][1:]) if rows and rows[0][1] is not None else None
 
     def advance_bulk(self, numbers: list[int]) -> int:
         cur, now = self.cursor, dt.datetime.now(dt.UTC)
