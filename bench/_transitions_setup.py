@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, insert, literal, select, text
 from sqlalchemy.engine import make_url
 
 from supervise.adapters import migrate
@@ -118,14 +118,16 @@ def populate(db: Database, count: int, batch: int = 20_000) -> None:
         for start in range(1, count + 1, batch):
             numbers = range(start, min(start + batch, count + 1))
             with ctx.writing() as conn:
-                rows = [_problem(n, round_id, leader_id, unit_ids, workflow.version, now) for n in numbers]
-                ids = conn.execute(
-                    insert(problems).returning(problems.c.id, sort_by_parameter_order=True), rows
-                ).scalars()
-                conn.execute(insert(problem_units), [{"problem_id": i, "unit_id": unit_ids[_UNITS[2]]} for i in ids])
+                conn.execute(
+                    insert(problems),
+                    [_problem(n, round_id, leader_id, unit_ids, workflow.version, now) for n in numbers],
+                )
+        with ctx.writing() as conn:  # every problem gets the same co-responsible unit
+            co_unit = select(problems.c.id, literal(unit_ids[_UNITS[2]])).where(problems.c.round_id == round_id)
+            conn.execute(insert(problem_units).from_select(["problem_id", "unit_id"], co_unit))
         if db.backend == "postgresql":
             with ctx.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
+                conn.execute(text("ANALYZE"))
     finally:
         ctx.engine.dispose()
 
