@@ -16,7 +16,7 @@ from platformdirs import user_data_dir
 from supervise.domain.errors import SuperviseError
 from supervise.domain.text import Lang, Text
 
-EMBEDDED_BROKER = "memory://"
+EMBEDDED_BROKER = "memory://localhost/"  # a host name keeps kombu from warning that none was given
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def test_a_worker_retries_a_refusing_server_with_backoff_until_each_message_is_i
 def test_the_embedded_mode_runs_broker_worker_and_delivery_in_one_process(office, tmp_path):
     settings = settings_for(tmp_path, None)
     app = create_app(Runtime(lambda: settings, context=office))
-    assert app.conf.broker_url == "memory://"
+    assert app.conf.broker_url.startswith("memory://")
     with embedded(app) as driver:
         first = driver.tick(at("2024-03-22"))
         again = driver.tick(at("2024-03-22", 15))
