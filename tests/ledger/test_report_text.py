@@ -246,3 +246,10 @@ def test_any_text_is_read_or_refused_never_crashes(parts):
         assert exc.defects, "a refusal says why"  # noqa: PT017 - both outcomes are allowed
     else:
         assert all(p.title and p.number >= 1 for p in parsed.plan.problems)
+
+
+def test_points_numbered_in_brackets_inside_a_problem_stay_in_it():
+    [p] = _plan(
+        "1.关于“甲问题”的问题。\n整改情况:\n（一）建立台账。\n（二）完善制度。\n三、下一步工作打算\n一是加强领导。\n"
+    ).problems
+    assert [m.text for m in p.measures] == ["建立台账", "完善制度"]

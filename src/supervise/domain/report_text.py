@@ -214,13 +214,18 @@ def _problems(text: str, source: str) -> tuple[list[_Problem], list[Defect], boo
                 current.body.append((number, inline))
             continue
         section = _SECTION.match(line)
-        if section is not None:
+        if section is not None and _ends_problem(line, section, current):
             category, current, parent, numbered = _category(section[2]), None, None, None
         elif line.startswith(_CLOSING) or _DATE_LINE.match(line) or _SIGNATURE.match(line):
             current = None
         elif current is not None:
             current.body.append((number, _BODY.sub("", line)))
     return problems, defects, _number(problems)
+
+
+def _ends_problem(line: str, section: re.Match[str], current: _Problem | None) -> bool:
+    """``一、…`` is a section and ``(一)…方面`` a category; ``(一)…`` inside a problem's text is one of its points."""
+    return current is None or not line.startswith(("(", "（")) or _category(section[2]) is not None
 
 
 def _cut_body(rest: str) -> tuple[str, str]:
@@ -306,7 +311,8 @@ def _problem_data(
 
 # Enumerated actions inside a 整改情况 text: 一是…二是…, 一方面…另一方面…, (1)…(2)…, ①…②…
 _ITEM = re.compile(
-    r"(?:^|(?<=[。；;，,！!：:\s]))\s*(?:(?P<cn>[一二三四五六七八九十]+)是|(?P<side>另?一方面)|[(（](?P<num>\d{1,2})[)）]|(?P<circ>[①-⑳]))"
+    r"(?:^|(?<=[。；;，,！!：:\s]))\s*(?:(?P<cn>[一二三四五六七八九十]+)是|(?P<side>另?一方面)"
+    r"|[(（](?:(?P<num>\d{1,2})|(?P<cnp>[一二三四五六七八九十]+))[)）]|(?P<circ>[①-⑳]))"
 )
 
 
@@ -347,6 +353,8 @@ def _item_number(m: re.Match[str]) -> int | None:
         return 2 if m["side"].startswith("另") else 1
     if m["num"]:
         return int(m["num"])
+    if m["cnp"]:
+        return chinese_number(m["cnp"])
     return ord(m["circ"]) - ord("①") + 1
 
 

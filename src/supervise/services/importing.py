@@ -66,6 +66,7 @@ def import_plan(
 
 
 def import_file(ctx: Context, req: ImportRequest, progress: Progress | None = None) -> ImportSummary:
+    """Read the file in its format, validate it whole, write it in one transaction (or, dry, roll back)."""
     with paused_gc():
         return _import_file(ctx, req, progress)
 
@@ -89,35 +90,44 @@ def paused_gc() -> Iterator[None]:
 
 
 def _import_file(ctx: Context, req: ImportRequest, progress: Progress | None) -> ImportSummary:
-    source = str(req.path)
     fmt = req.format or files.guess_format(req.path)
     if fmt not in FORMATS:
-        raise InputRejected(source, [Defect(source, "", "--format", _UNKNOWN_FORMAT)])
+        raise InputRejected(str(req.path), [Defect(str(req.path), "", "--format", _UNKNOWN_FORMAT)])
     directory = _directory(ctx, req)
-    notes: list[str] = []
-    if fmt == "yaml":
-        parsed = parse_plan(files.read_text(req.path), source, ctx.workflows)
-        if directory is not None:
-            parsed = _into(parsed, directory, source, ctx)
-    elif fmt == "report":
-        zone = directory.round.timezone if directory else RoundSpec.model_fields["timezone"].default
-        parsed, read = parse_report(
-            files.read_text(req.path), source, ctx.workflows, req.options, _today(ctx, zone), directory
-        )
-        if read.renumbered:
-            notes.append("问题按出现顺序重新编号 / problems numbered 1..N in order (the text restarts its numbering)")
-    else:
-        sheet = files.read_sheet(req.path, fmt, req.sheet, _stage(progress, "load"))
-        directory = directory or _only_round(ctx)
-        today = _today(ctx, directory.round.timezone)
-        policy = req.options.for_round(directory.round.feedback_date, today)
-        parsed, ledger = parse_ledger(sheet, directory, policy, ctx.workflows, _stage(progress, "read"))
-        if ledger.unused_columns:
-            notes.append(f"未使用的列 / columns not used: {'、'.join(ledger.unused_columns)}")
-        source = sheet.source
+    reader = {"yaml": _read_plan, "report": _read_report}.get(fmt, _read_ledger)
+    parsed, source, notes = reader(ctx, req, fmt, directory, progress)
     summary = write_plan(ctx, parsed, source, strict=req.strict, dry_run=req.dry_run, progress=progress)
     summary.format, summary.notes = fmt, notes
     return summary
+
+
+def _read_plan(
+    ctx: Context, req: ImportRequest, fmt: str, directory: Directory | None, progress: Progress | None
+) -> tuple[ParsedPlan, str, list[str]]:
+    source = str(req.path)
+    parsed = parse_plan(files.read_text(req.path), source, ctx.workflows)
+    return (_into(parsed, directory, source, ctx) if directory else parsed), source, []
+
+
+def _read_report(
+    ctx: Context, req: ImportRequest, fmt: str, directory: Directory | None, progress: Progress | None
+) -> tuple[ParsedPlan, str, list[str]]:
+    zone = directory.round.timezone if directory else RoundSpec.model_fields["timezone"].default
+    text, source = files.read_text(req.path), str(req.path)
+    parsed, read = parse_report(text, source, ctx.workflows, req.options, _today(ctx, zone), directory)
+    notes = ["问题按出现顺序重新编号 / problems numbered 1..N in order (the text restarts its numbering)"]
+    return parsed, source, notes if read.renumbered else []
+
+
+def _read_ledger(
+    ctx: Context, req: ImportRequest, fmt: str, directory: Directory | None, progress: Progress | None
+) -> tuple[ParsedPlan, str, list[str]]:
+    sheet = files.read_sheet(req.path, fmt, req.sheet, _stage(progress, "load"))
+    directory = directory or _only_round(ctx)
+    policy = req.options.for_round(directory.round.feedback_date, _today(ctx, directory.round.timezone))
+    parsed, ledger = parse_ledger(sheet, directory, policy, ctx.workflows, _stage(progress, "read"))
+    unused = ledger.unused_columns
+    return parsed, sheet.source, [f"未使用的列 / columns not used: {'、'.join(unused)}"] if unused else []
 
 
 def _stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
