@@ -35,7 +35,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "broker_transport_options": {"visibility_timeout": w.visibility_timeout},
+        # In-process, a task waits for the worker's next poll of the memory queue (1 s by default): poll often.
+        "broker_transport_options": {"visibility_timeout": w.visibility_timeout}
+        | ({"polling_interval": 0.01} if embedded else {}),
         "broker_connection_retry_on_startup": True,
         "worker_hijack_root_logger": False,
         "beat_schedule": beat_schedule(settings),

@@ -23,6 +23,7 @@ from celery.contrib.testing.worker import start_worker
 from worker.tasks import DELIVER, SCAN
 
 WAIT = 120.0  # seconds a driver waits for one task
+POLL = 0.005  # seconds between looks at the in-memory result store (Celery polls every 0.5 s by default)
 
 
 class Embedded:
@@ -33,16 +34,20 @@ class Embedded:
     def tick(self, now: dt.datetime, full: bool = False) -> dict[str, Any]:
         """What beat would do at ``now``: scan through the broker, then wait for the delivery it started."""
         summary: dict[str, Any] = (
-            self.app.tasks[SCAN].apply_async(kwargs={"now": now.isoformat(), "full": full}).get(timeout=WAIT)
+            self.app.tasks[SCAN]
+            .apply_async(kwargs={"now": now.isoformat(), "full": full})
+            .get(timeout=WAIT, interval=POLL)
         )
         deliver_id = summary.get("deliver_task")
-        summary["delivery"] = self.app.AsyncResult(deliver_id).get(timeout=WAIT) if deliver_id else None
+        delivered = self.app.AsyncResult(deliver_id).get(timeout=WAIT, interval=POLL) if deliver_id else None
+        summary["delivery"] = delivered
         return summary
 
     def deliver(self, now: dt.datetime | None = None) -> dict[str, Any]:
         """Sweep the outbox as the beat's delivery entry does (retries that fell due by ``now``)."""
         kwargs = {"now": now.isoformat()} if now else {}
-        result: dict[str, Any] = self.app.tasks[DELIVER].apply_async(kwargs=kwargs).get(timeout=WAIT)
+        sent = self.app.tasks[DELIVER].apply_async(kwargs=kwargs)
+        result: dict[str, Any] = sent.get(timeout=WAIT, interval=POLL)
         return result
 
 
