@@ -274,7 +274,7 @@ class Reminder(Base):
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("subject_type", "subject_id", "rung", "anchor", "occurrence", name="uq_reminders_key"),
-        CheckConstraint("subject_type IN ('problem', 'measure')", name="subject_type"),
+        CheckConstraint("subject_type IN ('problem', 'measure', 'visit', 'selfcheck')", name="subject_type"),
         Index("ix_reminders_run_id", "run_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -38,6 +38,7 @@ from supervise.domain.ladder import Review
 from supervise.domain.text import Text
 from supervise.services import due as d
 from supervise.services.context import Context
+from supervise.services.oversight_notices import due_notices
 from supervise.services.recipients import Directory, co_units, load_directory, load_leaders, resolve
 
 # Items changed this long before the last scan are looked at again: a transaction that
@@ -170,6 +171,8 @@ def _scan(ctx: Context, conn: Connection, now: dt.datetime, options: ScanOptions
         after = scan_day(since, zone, options.send_at)  # later than today if the clock went back: no window
         _visit(run, today, _window(run, round_ids, after, today))
         _visit(run, today, _changed(run, round_ids, since - CHANGE_OVERLAP))
+    for zone, round_ids in zones.items():
+        _notify(run, scan_day(now, zone, options.send_at), set(round_ids))
     result.run_id = run_id
     result.reminders = run.recorded
     result.problems = list(run.problems.values())
@@ -285,6 +288,35 @@ def _record(run: _Run, findings: list[d.Finding]) -> None:
         _address(run, reminder_id, finding, co)
         if run.detail:
             run.lines[reminder_id] = {"ref": row["ref"], "rung": row["rung"], "light": row["light"] or ""}
+
+
+def _notify(run: _Run, today: dt.date, round_ids: set[int]) -> None:
+    """Visit notices and self-check reminders due today, recorded and addressed like the ladder's firings."""
+    try:
+        notices = [
+            n
+            for n in due_notices(run.conn, today, run.cal, run.directory, run.round_codes)
+            if n.row["round_id"] in round_ids and n.key not in run.seen
+        ]
+    except CalendarYearUnknown as exc:
+        run.problem(f"calendar:{exc.year}", exc.text)
+        return
+    if not notices:
+        return
+    run.seen.update(n.key for n in notices)
+    rows = [{**n.row, "run_id": run.run_id, "recorded_at": run.now} for n in notices]
+    inserted = _insert_new(run, rows)
+    leaders = [p for n in notices for p, audience in n.to if audience == "leader" and p not in run.directory.people]
+    run.directory.people.update(load_leaders(run.conn, leaders))
+    for notice, row in zip(notices, rows, strict=True):
+        reminder_id = inserted.get(notice.key)
+        if reminder_id is None:
+            continue  # recorded by an earlier scan
+        run.recorded += 1
+        for person, audience in notice.to or [(p, "office") for p in run.directory.office]:
+            run.links.setdefault(person, {}).setdefault(reminder_id, audience)
+        if run.detail:
+            run.lines[reminder_id] = {"ref": row["ref"], "rung": row["rung"], "light": ""}
 
 
 def _insert_new(run: _Run, rows: list[dict[str, Any]]) -> dict[tuple[str, int], int]:

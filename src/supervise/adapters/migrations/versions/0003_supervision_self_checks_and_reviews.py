@@ -158,9 +158,21 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["visit_id"], ["visits.id"], name=op.f("fk_visit_units_visit_id_visits")),
         sa.PrimaryKeyConstraint("visit_id", "unit_id", name=op.f("pk_visit_units")),
     )
+    # Visit notices and self-check reminders are recorded as reminders too.
+    with op.batch_alter_table("reminders") as batch_op:
+        batch_op.drop_constraint(op.f("ck_reminders_subject_type"), type_="check")
+        batch_op.create_check_constraint("subject_type", "subject_type IN ('problem', 'measure', 'visit', 'selfcheck')")
 
 
 def downgrade() -> None:
+    op.execute(
+        "DELETE FROM prompt_items WHERE reminder_id IN "
+        "(SELECT id FROM reminders WHERE subject_type IN ('visit', 'selfcheck'))"
+    )
+    op.execute("DELETE FROM reminders WHERE subject_type IN ('visit', 'selfcheck')")
+    with op.batch_alter_table("reminders") as batch_op:
+        batch_op.drop_constraint(op.f("ck_reminders_subject_type"), type_="check")
+        batch_op.create_check_constraint("subject_type", "subject_type IN ('problem', 'measure')")
     op.drop_table("visit_units")
     op.drop_table("visit_problems")
     op.drop_table("visit_findings")
