@@ -232,3 +232,19 @@ def test_two_columns_for_one_field_are_refused():
     [(location, field, problem)] = _rejected(rows)
     assert location == "row 1" and "整改时限 (C)、完成时限 (D)" in field
     assert "keep one" in problem
+
+
+@pytest.mark.parametrize(
+    ("header", "cell", "words"),
+    [
+        ("整改类型", "尽快", "expected 立行立改 (immediate), 限期整改 (dated) or 长期坚持 (long_term)"),
+        ("反弹次数", "两次以上", "expected a count"),
+        ("举措状态", "差不多", "unknown state 差不多"),
+        ("问题状态", "差不多", "unknown state 差不多"),
+    ],
+)
+def test_the_optional_columns_are_checked_too(header, cell, words):
+    rows = [["序号", "问题", "整改措施", "整改时限", header], [1, "甲", "措施", "2024-06-30", cell]]
+    [(location, field, problem)] = _rejected(rows)
+    assert (location, field) == ("row 2", f"{header} (E)")
+    assert words in problem
