@@ -167,8 +167,9 @@ def test_a_visit_that_finds_a_rebound_reopens_the_closed_problem(submitted):
     advance(submitted, Advance("13", "verify", "赵六"))
     advance(submitted, Advance("13", "close", "张三", "同意销号"))
     supervision.plan_visit(submitted, supervision.PlanVisit("第一督办组", dt.date(2024, 5, 5), "张三", problems=(13,)))
-    done = supervision.record_visit(submitted, supervision.RecordVisit(
-        1, "王五", (supervision.Finding(13, "reopened", "回头看发现脱坡反弹"),)))
+    done = supervision.record_visit(
+        submitted, supervision.RecordVisit(1, "王五", (supervision.Finding(13, "reopened", "回头看发现脱坡反弹"),))
+    )
     assert done["reopened"] == [13]
     view = show_problem(submitted, "13")
     assert (view["state"], view["rebound_count"]) == ("in_progress", 1)

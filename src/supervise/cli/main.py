@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from supervise.cli import admin, ledger, ledger_io, oversight, reminders, reports
+from supervise.cli import admin, demo, ledger, ledger_io, oversight, reminders, reports
 
 app = typer.Typer(
     name="supervise",
@@ -19,6 +19,7 @@ ledger_io.register(app)
 reminders.register(app)
 reports.register(app)
 oversight.register(app)
+demo.register(app)
 
 
 def run() -> None:

@@ -1,0 +1,1 @@
+"""The demo: the reference round replayed on a simulated clock through the real worker path."""
