@@ -218,3 +218,13 @@ def test_a_database_password_never_appears_in_errors():
         assert outcome.code == 7
         assert secret not in outcome.stdout + outcome.stderr
         assert "***" in outcome.stdout + outcome.stderr
+
+
+def test_a_bad_setting_is_reported_not_a_traceback(database_url):
+    from tests.e2e.conftest import Supervise
+
+    cli = Supervise({"SUPERVISE_DATABASE_URL": database_url, "SUPERVISE_SMTP_TIMEOUT": "soon"})
+    for args in (["problems"], ["problems", "--json"], ["workflow", "check"]):
+        outcome = cli(*args)
+        assert outcome.code == 2, (args, outcome.stdout, outcome.stderr)
+        assert "SUPERVISE_SMTP_TIMEOUT" in outcome.stdout + outcome.stderr

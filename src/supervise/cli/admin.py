@@ -9,11 +9,10 @@ import typer
 from supervise.adapters import migrate
 from supervise.adapters.db import safe_url
 from supervise.adapters.workflow_files import default_workflows_dir, load_registry, read_workflow
-from supervise.cli.common import JSON, command
+from supervise.cli.common import JSON, command, settings_or_exit
 from supervise.cli.output import AUDIT_FAILED, out, print_json, reporting
 from supervise.domain.workflow import Workflow
 from supervise.services import audit
-from supervise.settings import load_settings
 
 audit_app = typer.Typer(help="审计链 / the audit history", no_args_is_help=True)
 workflow_app = typer.Typer(help="流程定义 / workflow definitions", no_args_is_help=True)
@@ -62,7 +61,7 @@ def workflow_check(
     as_json: bool = JSON,
 ) -> None:
     """校验流程定义 / Validate workflow definitions and summarise them."""
-    settings = load_settings()
+    settings = settings_or_exit(as_json)
     with reporting(as_json, settings.lang, settings.database_url):
         workflows = [read_workflow(path)] if path else _all_workflows(settings.workflows_dir)
         if as_json:
@@ -93,6 +92,6 @@ def _all_workflows(directory: Path | None) -> list[Workflow]:
 @workflow_app.command("diagram")
 def workflow_diagram(name: str = typer.Argument(..., help="流程名 / workflow name, e.g. problem")) -> None:
     """输出 Mermaid 状态图 / Print the workflow as a Mermaid state diagram."""
-    settings = load_settings()
+    settings = settings_or_exit(False)
     with reporting(False, settings.lang, settings.database_url):
         out.print(load_registry(settings.workflows_dir).get(name).mermaid(), markup=False, highlight=False)

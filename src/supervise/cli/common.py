@@ -9,18 +9,26 @@ import typer
 
 from supervise.adapters import migrate
 from supervise.bootstrap import build_context
-from supervise.cli.output import DatabaseProblem, reporting
+from supervise.cli.output import DatabaseProblem, fail, reporting
 from supervise.domain.text import Text
 from supervise.services.context import Context
-from supervise.settings import Settings, load_settings
+from supervise.settings import Settings, SettingsInvalid, load_settings
 
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON / 输出 JSON")
+
+
+def settings_or_exit(as_json: bool) -> Settings:
+    """The settings from the environment; a bad setting is reported like any other error (exit 2), not a traceback."""
+    try:
+        return load_settings()
+    except SettingsInvalid as exc:
+        fail(exc, as_json, "both")
 
 
 @contextmanager
 def command(as_json: bool, *, needs_schema: bool = True) -> Iterator[tuple[Settings, Context]]:
     """Settings and context for one command, with every expected failure reported and mapped to its exit code."""
-    settings = load_settings()
+    settings = settings_or_exit(as_json)
     with reporting(as_json, settings.lang, settings.database_url):
         ctx = build_context(settings)
         try:

@@ -10,10 +10,10 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from supervise.cli.common import settings_or_exit
 from supervise.cli.output import err, out, print_json, reporting
 from supervise.demo import scenario
 from supervise.demo.runner import DemoResult, run_demo
-from supervise.settings import load_settings
 
 STATE_LABELS = {
     "closed": "已销号 closed",
@@ -34,7 +34,7 @@ def demo_cmd(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / print the summary as JSON"),
 ) -> None:
     """演示：重放江夏区巡视整改全过程 / Replay the reference round, 2023-11-07 to 2024-07-18, through the worker."""
-    settings = load_settings()
+    settings = settings_or_exit(as_json)
     with reporting(as_json, settings.lang, f"sqlite:///{directory}/supervise.db"):
         days = (scenario.END - scenario.START).days + 1
         with Progress(

@@ -28,6 +28,7 @@ from supervise.domain.errors import (
 )
 from supervise.domain.refs import BadReference
 from supervise.domain.text import Lang, Text
+from supervise.settings import SettingsInvalid
 
 # Exit codes, stable for scripts (documented in docs/cli.md).
 OK = 0
@@ -48,6 +49,7 @@ EXIT_CODES: list[tuple[type[SuperviseError], int]] = [
     (NotFound, NOT_FOUND),
     (Ambiguous, NOT_FOUND),
     (BadReference, USAGE),
+    (SettingsInvalid, USAGE),
 ]
 
 out = Console(soft_wrap=True)

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from supervise.adapters.mail import make_mailer
-from supervise.cli.common import JSON, command
+from supervise.cli.common import JSON, command, settings_or_exit
 from supervise.cli.output import err, out, print_json, reporting
 from supervise.domain.errors import Defect, InputRejected
 from supervise.domain.text import Text
@@ -19,7 +19,7 @@ from supervise.services.delivery import deliver, options_from
 from supervise.services.plan import plan
 from supervise.services.prompts import last_run, list_prompts
 from supervise.services.reminders import ScanOptions, scan
-from supervise.settings import Settings, load_settings
+from supervise.settings import Settings
 
 remind_app = typer.Typer(help="催办提醒 / reminders and work prompts", no_args_is_help=True)
 calendar_app = typer.Typer(help="工作日历 / the working-day calendar", no_args_is_help=True)
@@ -244,7 +244,7 @@ def worker_cmd(
     concurrency: int = typer.Option(2, "--concurrency", min=1, help="进程数 / worker processes (Redis mode)"),
 ) -> None:
     """启动 Celery 工作进程 / Start a Celery worker (embedded mode: broker, worker and beat in this one process)."""
-    settings = load_settings()
+    settings = settings_or_exit(False)
     with reporting(False, settings.lang, settings.database_url):
         from worker.app import app
 
@@ -280,7 +280,7 @@ def beat_cmd(
     schedule: str = typer.Option("celerybeat-schedule", "--schedule", help="beat 状态文件 / the beat's state file"),
 ) -> None:
     """启动唯一的 beat（定时扫描）/ Start the one beat: it triggers the scan and the outbox sweep."""
-    settings = load_settings()
+    settings = settings_or_exit(False)
     with reporting(False, settings.lang, settings.database_url):
         if settings.worker.embedded:
             err.print(

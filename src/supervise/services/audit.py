@@ -19,7 +19,8 @@ def verify(ctx: Context) -> ChainReport:
 
 
 def _stream(conn: Connection) -> Iterator[StoredEvent]:
-    result = conn.execution_options(yield_per=2000).execute(select(events).order_by(events.c.seq))
+    # yield_per on the statement, not the connection: it must not leak into later statements.
+    result = conn.execute(select(events).order_by(events.c.seq).execution_options(yield_per=2000))
     for r in result:
         content = EventContent(
             r.seq,
