@@ -131,6 +131,11 @@ class Memory:
     def rise_mb(self) -> float:
         return self.rss_after_mb - self.rss_before_mb
 
+    @property
+    def met(self) -> bool:
+        """Judged on the peak too, not only on where RSS ended."""
+        return max(self.rise_mb, self.peak_mb - self.rss_before_mb) < MEMORY_LIMIT_MB
+
 
 # --- the measured paths --------------------------------------------------------------------
 
@@ -300,7 +305,9 @@ def measure_memory(db: Database, sizes: Sizes, numbers: Numbers) -> list[Memory]
 # --- the report ----------------------------------------------------------------------------
 
 
-def markdown(timings: list[Timing], memory: list[Memory], skipped: list[str], sizes: Sizes, quick: bool) -> str:
+def markdown(
+    timings: list[Timing], memory: list[Memory], skipped: list[str], sizes: Sizes, quick: bool, load: tuple[str, str]
+) -> str:
     lines = [
         "## Transitions",
         "",
@@ -323,6 +330,7 @@ def markdown(timings: list[Timing], memory: list[Memory], skipped: list[str], si
             f" | {1e6 / t.raw_us:,.0f} | {t.ratio:.2f}× | {goal} | {'met' if met else '**not met**'} |"
         )
     lines += ["", *[f"_{s}_" for s in skipped]] if skipped else []
+    lines += ["", f"1-minute load average of the machine at the start and end of the run: {load[0]} and {load[1]}."]
     lines += [
         "",
         "What the raw baseline does, per transaction: `BEGIN` (`BEGIN IMMEDIATE` on SQLite); select the problem by",
@@ -354,9 +362,9 @@ def markdown(timings: list[Timing], memory: list[Memory], skipped: list[str], si
         "",
         "Resident memory of a fresh process that advances the problems through the service (after a warm-up),",
         "read from `/proc/self/status` (VmRSS before and after; VmHWM is the highest it ever was). Target:",
-        f"advancing 100k problems raises RSS by less than {MEMORY_LIMIT_MB:g} MB. _All in one transaction_ is a",
-        "single `advance_many` call with every reference, the harshest case (the references themselves are",
-        "part of it).",
+        f"advancing 100k problems raises RSS by less than {MEMORY_LIMIT_MB:g} MB, judged here on the rise and on the",
+        "peak above the starting RSS, whichever is larger. _All in one transaction_ is a single `advance_many`",
+        "call with every reference, the harshest case (the 100k references themselves are part of it).",
         "",
         "| backend | mode | problems | RSS before MB | RSS after MB | rise MB | peak MB | RSS at each tenth, MB"
         " | seconds | target |",
@@ -365,7 +373,7 @@ def markdown(timings: list[Timing], memory: list[Memory], skipped: list[str], si
     for m in memory:
         mode = MEMORY_MODES[m.mode]
         tenths = " ".join(f"{mb:.0f}" for _, mb in m.checkpoints) or "—"
-        goal = "met" if m.rise_mb < MEMORY_LIMIT_MB else "**not met**"
+        goal = "met" if m.met else "**not met**"
         if m.items < 100_000:
             goal += f" (sample of {m.items:,})"
         lines.append(
@@ -373,6 +381,15 @@ def markdown(timings: list[Timing], memory: list[Memory], skipped: list[str], si
             f" | {m.rise_mb:+.1f} | {m.peak_mb:.1f} | {tenths} | {m.seconds:.1f} | {goal} |"
         )
     return "\n".join(lines)
+
+
+def _load_average() -> str:
+    """Other work on the machine skews timings: the report says how busy it was."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            return f.read().split()[0]
+    except OSError:
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -387,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(memory_child(url, mode, int(first), int(count))))
         return 0
     sizes = QUICK if args.quick else DEFAULT
+    load_at_start = _load_average()
     timings: list[Timing] = []
     memory: list[Memory] = []
     skipped: list[str] = []
@@ -401,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
             numbers = Numbers(total)
             timings += measure(db, sizes, numbers)
             memory += measure_memory(db, sizes, numbers)
-    text = markdown(timings, memory, skipped, sizes, args.quick)
+    text = markdown(timings, memory, skipped, sizes, args.quick, (load_at_start, _load_average()))
     print("\n" + text)
     if not args.no_write:
         write_section("transitions", text)
