@@ -1,4 +1,4 @@
-"""Many rows into one table through the driver's ``executemany``, for the scan's bulk writes.
+"""Many rows into one table through the driver's ``executemany``: the scan's and the import's bulk writes.
 
 SQLAlchemy's executemany builds a parameter dict per row through its generic path (~3 µs
 a row, more than SQLite needs to store it); here each column's bind processor (dates as
@@ -21,25 +21,47 @@ def insert_rows(
     *,
     skip_conflicts: bool = False,
 ) -> None:
-    """INSERT ``rows`` (tuples in ``columns`` order); ``skip_conflicts`` adds ON CONFLICT DO NOTHING."""
+    """INSERT ``rows`` (tuples in ``columns`` order); ``skip_conflicts`` adds ON CONFLICT DO NOTHING.
+
+    Each value goes through its column's bind processor once per distinct value: a ledger's dates
+    and a scan's timestamps repeat, and converting them was most of the write time.
+    """
     if not rows:
         return
     dialect = conn.dialect
-    processors: list[tuple[int, Callable[[Any], Any]]] = []
-    for i, name in enumerate(columns):
-        processor = table.c[name].type.bind_processor(dialect)
-        if processor is not None:
-            processors.append((i, processor))
+    quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})" + (
-        " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    sql = (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(mark for _ in columns)})" + (" ON CONFLICT DO NOTHING" if skip_conflicts else "")
     )
-    if processors:
-        converted = []
-        for row in rows:
-            values = list(row)
-            for i, process in processors:
-                values[i] = process(values[i])
-            converted.append(tuple(values))
-        rows = converted
-    conn.exec_driver_sql(sql, list(rows))
+    converters = [
+        (i, _memoised(process))
+        for i, name in enumerate(columns)
+        if (process := table.c[name].type.bind_processor(dialect)) is not None
+    ]
+    if converters:
+        rows = [_converted(row, converters) for row in rows]
+    conn.exec_driver_sql(sql, [tuple(row) for row in rows])
+
+
+def _converted(row: Sequence[Any], converters: list[tuple[int, Callable[[Any], Any]]]) -> list[Any]:
+    values = list(row)
+    for i, convert in converters:
+        values[i] = convert(values[i])
+    return values
+
+
+def _memoised(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    seen: dict[Any, Any] = {None: None}
+
+    def convert(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            result = seen[value] = process(value)
+            return result
+        except TypeError:  # an unhashable value: convert it every time
+            return process(value)
+
+    return convert

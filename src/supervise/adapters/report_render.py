@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup, escape
 
 from supervise.adapters import report_svg as svg
+from supervise.adapters import templates
 from supervise.domain.report import chinese as cn
 from supervise.domain.report.labels import LABELS, words
 from supervise.domain.report.model import SIGNAL_LABELS, SIGNALS, Report, activity_rows
@@ -25,16 +25,8 @@ ICONS = {"red": "🔴", "yellow": "🟡", "green": "🟢", "none": "⚪", "long_
 _SPARKS = "▁▂▃▄▅▆▇█"
 
 
-@cache
 def environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("supervise", "templates/reports"),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return templates.environment("templates/reports")
 
 
 def pct(value: float | None) -> str:

@@ -16,9 +16,10 @@ from supervise.domain.text import Lang
 
 
 @cache
-def environment() -> Environment:
+def environment(folder: str = "templates") -> Environment:
+    """The Jinja2 environment of a template folder shipped in the package (HTML escaped, undefined names refused)."""
     return Environment(
-        loader=PackageLoader("supervise", "templates"),
+        loader=PackageLoader("supervise", folder),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
         undefined=StrictUndefined,
         keep_trailing_newline=True,

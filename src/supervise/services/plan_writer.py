@@ -7,13 +7,14 @@ for the new ids), a few thousand at a time so that a long import can show progre
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, insert, select
 
 from supervise.adapters import repository as repo
+from supervise.adapters.bulk import insert_rows
 from supervise.adapters.tables import measures, people, person_roles, problem_units, problems, rounds, units
 from supervise.domain.audit import canonical_json
 from supervise.domain.errors import Defect, InputRejected
@@ -304,7 +305,7 @@ def _create_batch(
 ) -> int:
     unit_ids, person_ids = ids
     rows = [_problem_row(ctx, p, round_id, unit_ids, person_ids, now) for p in batch]
-    bulk_insert(conn, problems, _PROBLEM_COLUMNS, rows)
+    insert_rows(conn, problems, _PROBLEM_COLUMNS, rows)
     # The new ids by number ((round, number) is unique): one query, where RETURNING would cost
     # SQLite a statement per row.
     numbers = [p.number for p in batch]
@@ -319,7 +320,7 @@ def _create_batch(
         for u in dict.fromkeys(p.units)
         if u != p.lead_unit
     ]
-    bulk_insert(conn, problem_units, ("problem_id", "unit_id"), co)
+    insert_rows(conn, problem_units, ("problem_id", "unit_id"), co)
     wf = ctx.workflows.get("measure")
     fixed = (wf.name, wf.version, 1, now, now)
     measure_rows = [
@@ -327,7 +328,7 @@ def _create_batch(
         for pid, p in zip(new_ids, batch, strict=True)
         for k, m in enumerate(p.measures, start=1)
     ]
-    bulk_insert(conn, measures, _MEASURE_COLUMNS, measure_rows)
+    insert_rows(conn, measures, _MEASURE_COLUMNS, measure_rows)
     repo.append_events(conn, _creation_events(batch, new_ids, rows, round_id, source, now))
     return len(measure_rows)
 
@@ -364,34 +365,6 @@ _MEASURE_COLUMNS = (
     "updated_at",
 )
 _STATE = _PROBLEM_COLUMNS.index("state")
-
-
-def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: list[list[Any]]) -> None:
-    """Many rows through the driver's own executemany, in the caller's transaction.
-
-    Each value is converted by its column's bind processor, as SQLAlchemy would, but
-    once per distinct value (a ledger's dates and timestamps repeat): per-row parameter
-    processing in SQLAlchemy was two thirds of the write time of a 100,000-row ledger.
-    """
-    if not rows:
-        return
-    dialect = conn.dialect
-    quote = dialect.identifier_preparer.quote
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join(mark for _ in columns)})"
-    )
-    for i, c in enumerate(columns):
-        process = table.c[c].type.bind_processor(dialect)
-        if process is not None:
-            seen: dict[Any, Any] = {None: None}
-            for row in rows:
-                value = row[i]
-                if value not in seen:
-                    seen[value] = process(value)
-                row[i] = seen[value]
-    conn.exec_driver_sql(sql, [tuple(r) for r in rows])
 
 
 def _problem_row(
