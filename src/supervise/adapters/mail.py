@@ -14,7 +14,7 @@ import smtplib
 import socket
 import ssl
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from email.header import Header
 from email.message import Message
@@ -52,7 +52,10 @@ class Outcome:
 
 
 class Mailer(Protocol):
-    def send(self, batch: Sequence[Outgoing]) -> dict[int, Outcome]: ...
+    def send(self, batch: Sequence[Outgoing]) -> Iterator[tuple[int, Outcome]]:
+        """Each message's outcome, by key, as soon as it is known — so that the caller can record a
+        message the moment the server accepts it, not once the whole batch is through."""
+        ...
 
 
 def header_text(value: str) -> str:
@@ -91,7 +94,12 @@ def _address(value: str) -> str:
 
 
 class SmtpMailer:
-    """Sends a batch over one SMTP connection, reconnecting once if the server drops it mid-batch."""
+    """Sends a batch over one SMTP connection.
+
+    If the server drops the connection (it closed an idle one, or restarted), the message
+    is tried once more on a fresh connection; if that one is dropped too, the rest of the
+    batch waits for the next attempt rather than reconnecting without end.
+    """
 
     def __init__(self, settings: MailSettings) -> None:
         assert settings.smtp_url is not None
@@ -120,41 +128,43 @@ class SmtpMailer:
             smtp.login(self.user, self.password or "")
         return smtp
 
-    def send(self, batch: Sequence[Outgoing]) -> dict[int, Outcome]:
-        results: dict[int, Outcome] = {}
+    def send(self, batch: Sequence[Outgoing]) -> Iterator[tuple[int, Outcome]]:
         smtp: smtplib.SMTP | None = None
-        reconnects = 1
         try:
-            for out in batch:
+            for i, out in enumerate(batch):
                 try:
                     message = build_message(out, self.settings.sender)
                 except (ValueError, TypeError) as exc:  # e.g. an address the email package refuses
-                    results[out.key] = Outcome("permanent", f"{type(exc).__name__}: {exc}")
+                    yield out.key, Outcome("permanent", f"{type(exc).__name__}: {exc}")
                     continue
-                while out.key not in results:
+                outcome: Outcome | None = None
+                reconnected = False
+                while outcome is None:
                     if smtp is None:
                         try:
                             smtp = self._connect()
                         except (OSError, smtplib.SMTPException) as exc:
                             # Nothing more can go out on this run: the rest wait for the next attempt.
                             failure = _classify(exc)
-                            for rest in batch:
-                                results.setdefault(rest.key, failure)
-                            return results
+                            for rest in batch[i:]:
+                                yield rest.key, failure
+                            return
                     try:
                         refused = smtp.send_message(message)
                         # One recipient per message: a refusal that did not raise is still a refusal.
-                        results[out.key] = _refused(next(iter(refused.values()))) if refused else Outcome("sent")
+                        outcome = _refused(next(iter(refused.values()))) if refused else Outcome("sent")
                     except smtplib.SMTPServerDisconnected as exc:
                         smtp = None
-                        if reconnects == 0:
-                            results[out.key] = Outcome("transient", f"disconnected: {exc}")
-                        reconnects -= 1
+                        if reconnected:  # a fresh connection dropped too: the server takes no mail now
+                            for rest in batch[i:]:
+                                yield rest.key, Outcome("transient", f"disconnected: {exc}")
+                            return
+                        reconnected = True  # an idle connection the server closed: once more, afresh
                     except (OSError, smtplib.SMTPException) as exc:
-                        results[out.key] = _classify(exc)
+                        outcome = _classify(exc)
                         if isinstance(exc, OSError):
                             smtp = None  # a timeout leaves the session in an unknown state
-            return results
+                yield out.key, outcome
         finally:
             if smtp is not None:
                 try:
@@ -194,23 +204,23 @@ class EmlMailer:
         self.directory = settings.outbox_dir
         self.sender = settings.sender
 
-    def send(self, batch: Sequence[Outgoing]) -> dict[int, Outcome]:
-        results: dict[int, Outcome] = {}
+    def send(self, batch: Sequence[Outgoing]) -> Iterator[tuple[int, Outcome]]:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            return {out.key: Outcome("transient", f"cannot create {self.directory}: {exc}") for out in batch}
+            for out in batch:
+                yield out.key, Outcome("transient", f"cannot create {self.directory}: {exc}")
+            return
         for out in batch:
             target = self.directory / f"{_file_stem(out)}.eml"
             try:
                 data = build_message(out, self.sender).as_bytes()
                 _write_atomically(target, data)
-                results[out.key] = Outcome("sent", str(target))
+                yield out.key, Outcome("sent", str(target))
             except OSError as exc:
-                results[out.key] = Outcome("transient", f"{type(exc).__name__}: {exc}")
+                yield out.key, Outcome("transient", f"{type(exc).__name__}: {exc}")
             except (ValueError, TypeError) as exc:
-                results[out.key] = Outcome("permanent", f"{type(exc).__name__}: {exc}")
-        return results
+                yield out.key, Outcome("permanent", f"{type(exc).__name__}: {exc}")
 
 
 def _file_stem(out: Outgoing) -> str:

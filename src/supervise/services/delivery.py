@@ -5,12 +5,15 @@
    ``sending`` under a fresh claim token with a conditional UPDATE; a concurrent
    sender (a duplicated task) claims nothing of the same rows.
 2. Render and send with no transaction open: the network can be slow.
-3. Record (one write transaction), each row guarded by the claim token: ``sent`` when
-   the server accepted it; ``pending`` with exponential backoff for a transient
-   failure; ``failed`` for a permanent failure or when the attempts are used up.
+3. Record each message as soon as the server has answered for it (one short write
+   transaction per message), guarded by the claim token: ``sent`` when the server
+   accepted it; ``pending`` with exponential backoff for a transient failure;
+   ``failed`` for a permanent failure or when the attempts are used up.
 
-If the process dies between 2 and 3 the message is sent again after the lease: the
-Message-ID stays the same, so the receiving side can tell the duplicate.
+If the process dies between the server's acceptance of a message and its record, that
+one message is sent again after the lease (the messages before it are recorded, those
+after it were never sent): the Message-ID stays the same, so the receiving side can
+tell the duplicate.
 """
 
 from __future__ import annotations
@@ -86,9 +89,16 @@ def deliver(
             outgoing = _outgoing_batch(conn, claimed, options)
         if not outgoing:
             return total
-        outcomes = mailer.send(outgoing)
-        with ctx.writing() as conn:
-            total.merge(_record(conn, token, now or ctx.clock(), outcomes, claimed, options))
+        by_id = {row.id: row for row in claimed}
+        for key, outcome in mailer.send(outgoing):
+            # Each message is recorded the moment its outcome is known, in its own short
+            # transaction: a sender that dies mid-batch leaves at most the message on the
+            # wire unrecorded (to be sent again), never the messages before it.
+            with ctx.writing() as conn:
+                total.merge(_record(conn, token, now or ctx.clock(), {key: outcome}, [by_id.pop(key)], options))
+        if by_id:  # a mailer that gave no outcome for a message: it was not attempted
+            with ctx.writing() as conn:
+                total.merge(_record(conn, token, now or ctx.clock(), {}, list(by_id.values()), options))
         if not drain or len(claimed) < options.batch:
             return total
 
