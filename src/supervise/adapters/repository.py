@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, Update, bindparam, func, insert, select, update
 
+from supervise.adapters import chain
 from supervise.adapters.tables import (
     audit_head,
-    events,
     evidence,
     measures,
     people,
@@ -26,7 +26,7 @@ from supervise.adapters.tables import (
     problems,
     rounds,
 )
-from supervise.domain.audit import EventContent, canonical_json, link
+from supervise.domain.audit import EventContent, link
 from supervise.domain.rules import Actor
 
 
@@ -333,49 +333,6 @@ def write_items(conn: Connection, kind: str, changes: Sequence[dict[str, Any]]) 
     return sum(1 for _ in conn.execute(select(table.c.id).where(table.c.id.in_(ids))))
 
 
-def append_events(conn: Connection, contents_for: Iterable[tuple[int | None, dict[str, Any]]]) -> list[int]:
-    """Append events to the chain under the head lock; returns their ids in order.
-
-    ``contents_for`` yields (round_id, fields) where fields are ``EventContent``'s
-    minus ``seq``. The head row is read FOR UPDATE and rewritten, so that appends from
-    concurrent transactions queue up instead of forking the chain.
-    """
-    head_seq, head_hash = conn.execute(_HEAD).one()
-    items = list(contents_for)
-    contents = [EventContent(seq=head_seq + i + 1, **fields) for i, (_, fields) in enumerate(items)]
-    links = link(contents, head_hash)
-    rows = [
-        _event_row(round_id, c, prev, h) for (round_id, _), c, (prev, h) in zip(items, contents, links, strict=True)
-    ]
-    if len(rows) == 1:
-        ids = [conn.execute(_INSERT_EVENT_RETURNING, rows[0]).scalar_one()]
-    else:
-        conn.execute(_INSERT_EVENT, rows)
-        ids = list(conn.execute(_EVENT_IDS_AFTER, {"seq": head_seq}).scalars())
-    conn.execute(_SET_HEAD, {"new_seq": contents[-1].seq, "new_hash": links[-1][1]})
-    return ids
-
-
-def _event_row(round_id: int | None, c: EventContent, prev_hash: str, hash_: str) -> dict[str, Any]:
-    return {
-        "seq": c.seq,
-        "round_id": round_id,
-        "subject_type": c.subject_type,
-        "subject_id": c.subject_id,
-        "subject_ref": c.subject_ref,
-        "trigger": c.trigger,
-        "from_state": c.from_state,
-        "to_state": c.to_state,
-        "actor_id": c.actor_id,
-        "actor_name": c.actor_name,
-        "at": c.at,
-        "note": c.note,
-        "data": c.data,
-        "prev_hash": prev_hash,
-        "hash": hash_,
-    }
-
-
 def move_one(
     conn: Connection, kind: str, change: dict[str, Any], event: tuple[int | None, dict[str, Any]]
 ) -> int | None:
@@ -390,7 +347,7 @@ def move_one(
     if conn.dialect.name != "postgresql":
         if write_items(conn, kind, [change]) != 1:
             return None
-        (event_id,) = append_events(conn, [event])
+        (event_id,) = chain.append_events(conn, [event])
         return event_id
     columns = _changed_columns(change)
     params = _update_params(change, columns)
@@ -400,8 +357,8 @@ def move_one(
     round_id, fields = event
     content = EventContent(seq=head_seq + 1, **fields)
     ((prev, h),) = link([content], head_hash)
-    row = {f"e_{k}": v for k, v in _event_row(round_id, content, prev, h).items()}
-    return int(conn.execute(_INSERT_EVENT_SET_HEAD, {**row, "new_seq": content.seq, "new_hash": h}).scalar_one())
+    row = {f"e_{k}": v for k, v in chain.event_row(round_id, content, prev, h).items()}
+    return int(conn.execute(chain.INSERT_EVENT_SET_HEAD, {**row, "new_seq": content.seq, "new_hash": h}).scalar_one())
 
 
 @cache
@@ -413,20 +370,6 @@ def _update_then_head(kind: str, columns: tuple[str, ...]) -> Select[Any]:
         .where(audit_head.c.id == 1)
         .with_for_update(of=audit_head)
     )
-
-
-_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
-_INSERT_EVENT = insert(events)
-_INSERT_EVENT_RETURNING = insert(events).returning(events.c.id)
-_EVENT_IDS_AFTER = select(events.c.id).where(events.c.seq > bindparam("seq")).order_by(events.c.seq)
-_SET_HEAD = update(audit_head).where(audit_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-_NEW_EVENT = (
-    insert(events)
-    .values({c.name: bindparam(f"e_{c.name}") for c in events.columns if c.name != "id"})
-    .returning(events.c.id)
-    .cte("new_event")
-)
-_INSERT_EVENT_SET_HEAD = _SET_HEAD.returning(select(_NEW_EVENT.c.id).scalar_subquery())
 
 
 def add_evidence(
@@ -453,44 +396,3 @@ def add_evidence(
             for f in files
         ],
     )
-
-
-def record_event(
-    conn: Connection,
-    round_id: int | None,
-    *,
-    subject: tuple[str, int, str],
-    trigger: str,
-    actor: Actor | None,
-    at: dt.datetime,
-    note: str | None = None,
-    data: dict[str, Any] | None = None,
-    states: tuple[str | None, str | None] = (None, None),
-) -> int:
-    """Append one event that is not a workflow transition (a progress note, a visit, a self-check answer).
-
-    ``subject`` is (type, id, ref); ``states`` is (from, to), equal when the item's state does not change.
-    """
-    subject_type, subject_id, ref = subject
-    (event_id,) = append_events(
-        conn,
-        [
-            (
-                round_id,
-                {
-                    "subject_type": subject_type,
-                    "subject_id": subject_id,
-                    "subject_ref": ref,
-                    "trigger": trigger,
-                    "from_state": states[0],
-                    "to_state": states[1],
-                    "actor_id": actor.id if actor else None,
-                    "actor_name": actor.name if actor else "supervise",
-                    "at": at,
-                    "note": note,
-                    "data": canonical_json(data or {}),
-                },
-            )
-        ],
-    )
-    return event_id

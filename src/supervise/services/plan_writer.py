@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from supervise.adapters import repository as repo
+from supervise.adapters import chain
 from supervise.adapters.bulk import insert_rows
 from supervise.adapters.tables import measures, people, person_roles, problem_units, problems, rounds, units
 from supervise.domain.audit import canonical_json
@@ -329,7 +329,7 @@ def _create_batch(
         for k, m in enumerate(p.measures, start=1)
     ]
     insert_rows(conn, measures, _MEASURE_COLUMNS, measure_rows)
-    repo.append_events(conn, _creation_events(batch, new_ids, rows, round_id, source, now))
+    chain.append_events(conn, _creation_events(batch, new_ids, rows, round_id, source, now))
     return len(measure_rows)
 
 

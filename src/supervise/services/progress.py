@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from supervise.adapters import chain
 from supervise.adapters import repository as repo
 from supervise.domain.errors import Conflict, Missing, TransitionRefused
 from supervise.domain.refs import parse_ref
@@ -52,7 +53,7 @@ def report_progress(ctx: Context, cmd: ReportProgress) -> ProgressReported:
         change = {"item_id": item.id, "expected": item.version, "now": now, "progress": cmd.text.strip()}
         if repo.write_items(conn, "problem", [change]) != 1:
             raise Conflict(item.ref, item.version)
-        event_id = repo.record_event(
+        event_id = chain.record_event(
             conn,
             item.round_id,
             subject=("problem", item.id, item.ref),

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from supervise.adapters import repository as repo
+from supervise.adapters import chain
 from supervise.adapters.tables_oversight import reviews
 from supervise.domain.audit import canonical_json
 from supervise.domain.errors import ActionRefused
@@ -87,7 +87,7 @@ def take_review(
                 "data": canonical_json(data),
             },
         ).scalar_one()
-        repo.record_event(
+        chain.record_event(
             conn,
             round_.id,
             subject=("review", review_id, f"review {review_id}"),

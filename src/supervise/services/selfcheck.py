@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, insert, select, update
 
+from supervise.adapters import chain
 from supervise.adapters import repository as repo
 from supervise.adapters.repository import NewEvidence
 from supervise.adapters.tables import problems, units
@@ -81,7 +82,7 @@ def start_campaign(ctx: Context, cmd: StartCampaign) -> dict[str, Any]:
         ]
         if open_items:
             conn.execute(insert(selfcheck_items), open_items)
-        repo.record_event(
+        chain.record_event(
             conn,
             round_.id,
             subject=("selfcheck", campaign_id, f"selfcheck {number}"),
@@ -116,7 +117,7 @@ def answer(ctx: Context, cmd: Answer) -> dict[str, Any]:
         if missing:
             raise ActionRefused(f"{item.ref}", f"selfcheck answer ({campaign.number})", missing)
         now = ctx.clock()
-        event_id = repo.record_event(
+        event_id = chain.record_event(
             conn,
             round_.id,
             subject=("problem", item.id, item.ref),

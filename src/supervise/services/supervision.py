@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from supervise.adapters import chain
 from supervise.adapters import repository as repo
 from supervise.adapters.tables import people, person_roles, problems, units
 from supervise.adapters.tables_oversight import (
@@ -429,7 +430,7 @@ def _event(
     data: dict[str, Any],
     state: str | None = None,
 ) -> int:
-    return repo.record_event(
+    return chain.record_event(
         conn,
         round_id,
         subject=(subject_type, subject_id, ref),

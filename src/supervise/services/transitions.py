@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from supervise.adapters import chain
 from supervise.adapters import repository as repo
 from supervise.adapters.repository import ItemRow, NewEvidence, RoundRow
 from supervise.domain.audit import canonical_json
@@ -130,7 +131,7 @@ def _write_chunk(
         if repo.write_items(conn, kind, changes) != len(changes):
             stale = batch[0][0]
             raise Conflict(stale.ref, stale.version)
-        repo.append_events(conn, (_event(item, outcome, actor, request, now) for item, outcome in batch))
+        chain.append_events(conn, (_event(item, outcome, actor, request, now) for item, outcome in batch))
 
 
 def _round_and_item(conn: Connection, ref: Ref) -> ItemRow | None:
