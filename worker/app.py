@@ -35,6 +35,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        # A broker that goes away does not stop a delivery in flight: it needs only the database
+        # and the SMTP server, and finishes and records what it sends. (Celery 6 is to make
+        # cancelling the default, which would leave its messages claimed until the lease ends.)
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         # In-process, a task waits for the worker's next poll of the memory queue (1 s by default): poll often.
         "broker_transport_options": {"visibility_timeout": w.visibility_timeout}
         | ({"polling_interval": 0.01} if embedded else {}),
