@@ -14,7 +14,7 @@ import smtplib
 import socket
 import ssl
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from email.header import Header
 from email.message import Message
@@ -52,9 +52,10 @@ class Outcome:
 
 
 class Mailer(Protocol):
-    def send(self, batch: Sequence[Outgoing]) -> Iterator[tuple[int, Outcome]]:
+    def send(self, batch: Sequence[Outgoing]) -> Generator[tuple[int, Outcome], None, None]:
         """Each message's outcome, by key, as soon as it is known — so that the caller can record a
-        message the moment the server accepts it, not once the whole batch is through."""
+        message the moment the server accepts it, not once the whole batch is through. Closing
+        the generator early ends the batch (and its connection)."""
         ...
 
 
@@ -128,7 +129,7 @@ class SmtpMailer:
             smtp.login(self.user, self.password or "")
         return smtp
 
-    def send(self, batch: Sequence[Outgoing]) -> Iterator[tuple[int, Outcome]]:
+    def send(self, batch: Sequence[Outgoing]) -> Generator[tuple[int, Outcome], None, None]:
         smtp: smtplib.SMTP | None = None
         try:
             for i, out in enumerate(batch):
@@ -204,7 +205,7 @@ class EmlMailer:
         self.directory = settings.outbox_dir
         self.sender = settings.sender
 
-    def send(self, batch: Sequence[Outgoing]) -> Iterator[tuple[int, Outcome]]:
+    def send(self, batch: Sequence[Outgoing]) -> Generator[tuple[int, Outcome], None, None]:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -4,7 +4,9 @@
    whose claim is older than the lease (a sender that died mid-batch), move to
    ``sending`` under a fresh claim token with a conditional UPDATE; a concurrent
    sender (a duplicated task) claims nothing of the same rows.
-2. Render and send with no transaction open: the network can be slow.
+2. Render and send with no transaction open: the network can be slow. A batch that a slow
+   server has kept for half the lease stops and gives its unsent messages back, so that
+   no other sender takes them over while they are still being sent.
 3. Record each message as soon as the server has answered for it (one short write
    transaction per message), guarded by the claim token: ``sent`` when the server
    accepted it; ``pending`` with exponential backoff for a transient failure;
@@ -19,8 +21,10 @@ tell the duplicate.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,7 +51,7 @@ class DeliveryOptions:
     max_attempts: int = 8
     backoff_base: float = 30.0
     backoff_max: float = 600.0
-    lease: dt.timedelta = dt.timedelta(minutes=10)  # a claim older than this is taken over
+    lease: dt.timedelta = dt.timedelta(minutes=10)  # a claim older than this is taken over (a batch stops at half)
 
 
 @dataclass
@@ -90,17 +94,34 @@ def deliver(
         if not outgoing:
             return total
         by_id = {row.id: row for row in claimed}
-        for key, outcome in mailer.send(outgoing):
-            # Each message is recorded the moment its outcome is known, in its own short
-            # transaction: a sender that dies mid-batch leaves at most the message on the
-            # wire unrecorded (to be sent again), never the messages before it.
+        # A claim older than the lease is open to any other sender: a batch that a slow server
+        # has kept this long stops sending and gives the rest back, to be claimed afresh.
+        stop_at = time.monotonic() + options.lease.total_seconds() / 2
+        out_of_time = False
+        with closing(mailer.send(outgoing)) as outcomes:
+            for key, outcome in outcomes:
+                # Each message is recorded the moment its outcome is known, in its own short
+                # transaction: a sender that dies mid-batch leaves at most the message on the
+                # wire unrecorded (to be sent again), never the messages before it.
+                with ctx.writing() as conn:
+                    total.merge(_record(conn, token, now or ctx.clock(), {key: outcome}, [by_id.pop(key)], options))
+                if by_id and time.monotonic() > stop_at:
+                    out_of_time = True
+                    break
+        if by_id:
             with ctx.writing() as conn:
-                total.merge(_record(conn, token, now or ctx.clock(), {key: outcome}, [by_id.pop(key)], options))
-        if by_id:  # a mailer that gave no outcome for a message: it was not attempted
-            with ctx.writing() as conn:
-                total.merge(_record(conn, token, now or ctx.clock(), {}, list(by_id.values()), options))
-        if not drain or len(claimed) < options.batch:
+                if out_of_time:  # not attempted: back to pending, due at once, no attempt counted
+                    _give_back(conn, token, list(by_id))
+                else:  # a mailer that gave no outcome for a message: a transient failure
+                    total.merge(_record(conn, token, now or ctx.clock(), {}, list(by_id.values()), options))
+        if not drain or (len(claimed) < options.batch and not out_of_time):
             return total
+
+
+def _give_back(conn: Connection, token: str, ids: list[int]) -> None:
+    conn.execute(
+        update(outbox).where(outbox.c.id.in_(ids), outbox.c.claim == token).values(state="pending", claim=None)
+    )
 
 
 def _claim(
