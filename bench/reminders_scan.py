@@ -232,16 +232,19 @@ def raw_whole(engine: Engine, dates: list[dt.date]) -> int:
 
 
 def scan_find(ctx: Context, dates: list[dt.date]) -> int:
-    """The scan's own candidate query and ladder evaluation, without the writes."""
+    """The scan's own candidate query and ladder evaluation, without the writes: the same
+    ``due_rows`` the scan reads, with its round filter and its once-per-item check."""
     today = scan_day(NOW, ZONE)
     ladders = d.Ladders(ctx.workflows)
     workflow = ctx.workflows.get("measure")
-    found = 0
+    found, seen = 0, set[int]()
     with ctx.reading() as conn:
         cal = load_calendar(conn)
+        evaluate = d.Evaluator(ladders, today, cal, on_gap=lambda exc: None)
+        rounds = frozenset(conn.execute(text("SELECT id FROM rounds")).scalars())
         for clause in d.window_clauses("measure", workflow, dates):
-            for c in d.stream(conn, "measure", clause):
-                found += d.evaluate(c, ladders, today, cal) is not None
+            for rows in d.due_rows(conn, "measure", clause, evaluate, seen, rounds):
+                found += len(rows)
     return found
 
 

@@ -1,6 +1,6 @@
 """Finding the items a scan must look at, and what each is due, with indexed queries.
 
-Three ways in, all returning the same ``Candidate`` rows:
+Three ways in, all reading the same candidate rows:
 
 - the *window*: items whose deadline puts a ladder firing between the last scan and
   now — ``deadline IN (dates)`` on the (deadline, state) index, so a scan reads the
@@ -10,20 +10,22 @@ Three ways in, all returning the same ``Candidate`` rows:
 - the *full* pass: every open item, on the first scan and when asked.
 
 Each candidate is then evaluated with the ladder: its latest due firing, if any.
+
+A scan reads thousands of rows and keeps few of them, so the rows stay the driver's rows
+(positions below) until one is found due: no object is built per candidate.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Connection, Select, String, and_, func, select, type_coerce
+from sqlalchemy import ColumnElement, Connection, Integer, Select, String, and_, func, null, select, type_coerce
 
 from supervise.adapters.tables import measures, problems
-from supervise.domain.calendar import WorkCalendar
+from supervise.domain.calendar import CalendarYearUnknown, WorkCalendar
 from supervise.domain.ladder import Due, Reminders
 from supervise.domain.lights import light
 from supervise.domain.registry import WorkflowRegistry
@@ -32,9 +34,21 @@ from supervise.domain.workflow import Workflow
 CHUNK = 2000
 IN_LIMIT = 500  # dates per IN list
 
+# The columns of a candidate row, in this order (``measure_query``, ``problem_query``). The ladder's
+# answer depends only on the first ``KEY`` of them, so ``row[:KEY]`` is the row's memo key.
+WORKFLOW, STATE, KIND, DEADLINE, ID, PROBLEM_ID, ROUND_ID, NUMBER, SEQ, TITLE, LEADER_ID, UNIT_ID = range(12)
+KEY = 4
+# kind: the problem's kind (a measure follows its problem's ladder); deadline: as stored (SQLite:
+# text); seq: a measure's number within its problem, None for a problem; unit_id: the lead unit —
+# for a measure its own unit, else its problem's lead unit.
+
+Row = tuple[Any, ...]  # SQLAlchemy's rows act as tuples: indexing, and a slice is a plain tuple
+Hit = tuple[Due, str | None, dt.date | None]
+"""What a due row is due: the firing, the item's light, and its deadline as a date."""
+
 
 class Candidate(NamedTuple):
-    """One problem or measure as the scan sees it (a tuple: a scan builds thousands of them)."""
+    """One problem or measure with its deadline as a date, for readers of few rows (``remind plan``)."""
 
     subject_type: str  # "problem" or "measure"
     id: int
@@ -43,23 +57,16 @@ class Candidate(NamedTuple):
     number: int
     seq: int | None
     title: str
-    kind: str  # the problem's kind: a measure follows its problem's ladder
+    kind: str
     deadline: dt.date | None
     state: str
     workflow: str
     leader_id: int | None
-    unit_id: int | None  # the lead unit; for a measure its own unit, else its problem's lead unit
+    unit_id: int | None
 
     @property
     def key(self) -> tuple[str, int]:
         return self.subject_type, self.id
-
-
-@dataclass(frozen=True)
-class Finding:
-    candidate: Candidate
-    due: Due
-    light: str | None
 
 
 class Ladders:
@@ -68,7 +75,6 @@ class Ladders:
     def __init__(self, registry: WorkflowRegistry) -> None:
         self.registry = registry
         self._compiled: dict[str, Reminders | None] = {}
-        self.memo: dict[tuple[object, ...], tuple[Due | None, str | None]] = {}
 
     def of(self, workflow: str) -> Reminders | None:
         if workflow not in self._compiled:
@@ -80,33 +86,86 @@ class Ladders:
         return [self.registry.get(n) for n in self.registry.names()]
 
 
-def evaluate(c: Candidate, ladders: Ladders, today: dt.date, cal: WorkCalendar) -> Finding | None:
-    """The latest firing the item should have had by ``today``; raises ``CalendarYearUnknown``.
+class Evaluator:
+    """The latest firing each row should have had by ``today``.
 
-    The answer depends only on (workflow, state, kind, deadline, today), which many items
-    share: it is worked out once per combination and scan.
+    The answer depends only on (workflow, state, kind, deadline), which many items share: it is
+    worked out once per combination (``memo``). A year the calendar does not know is handed to
+    ``on_gap`` and the rows it hides are not due this time.
     """
-    key = (c.workflow, c.state, c.kind, c.deadline, today)
-    hit = ladders.memo.get(key)
-    if hit is None:
-        hit = ladders.memo[key] = _due_for(c, ladders, today, cal)
-    return Finding(c, hit[0], hit[1]) if hit[0] is not None else None
+
+    def __init__(
+        self,
+        ladders: Ladders,
+        today: dt.date,
+        cal: WorkCalendar,
+        on_gap: Callable[[CalendarYearUnknown], None],
+    ) -> None:
+        self.ladders, self.today, self.cal, self.on_gap = ladders, today, cal, on_gap
+        self.memo: dict[tuple[Any, ...], Hit | None] = {}
+
+    def __call__(self, key: tuple[Any, ...]) -> Hit | None:
+        if key not in self.memo:
+            try:
+                self.memo[key] = self._work_out(*key)
+            except CalendarYearUnknown as exc:
+                self.on_gap(exc)
+                self.memo[key] = None
+        return self.memo[key]
+
+    def _work_out(self, name: str, state: str, kind: str, stored: object) -> Hit | None:
+        workflow = self.ladders.registry.get(name)
+        rem = self.ladders.of(name)
+        if rem is None or workflow.is_final(state) or state not in workflow.states:
+            return None
+        deadline = _date(stored)
+        if workflow.tracks_deadline(state):
+            ladder = rem.ladder(kind)
+            if ladder is None or deadline is None:
+                return None
+            due = ladder.latest_due(deadline, self.today, self.cal)
+            return (due, light(deadline, self.today, self.cal, rem.yellow_within), deadline) if due else None
+        if rem.review is None:
+            return None
+        return rem.review.latest_due(self.today, self.cal), None, deadline
 
 
-def _due_for(c: Candidate, ladders: Ladders, today: dt.date, cal: WorkCalendar) -> tuple[Due | None, str | None]:
-    workflow = ladders.registry.get(c.workflow)
-    rem = ladders.of(c.workflow)
-    if rem is None or workflow.is_final(c.state) or c.state not in workflow.states:
-        return None, None
-    if workflow.tracks_deadline(c.state):
-        ladder = rem.ladder(c.kind)
-        if ladder is None or c.deadline is None:
-            return None, None
-        due = ladder.latest_due(c.deadline, today, cal)
-        return (due, light(c.deadline, today, cal, rem.yellow_within)) if due else (None, None)
-    if rem.review is None:
-        return None, None
-    return rem.review.latest_due(today, cal), None
+def due_rows(
+    conn: Connection,
+    subject_type: str,
+    where: ColumnElement[bool],
+    evaluate: Evaluator,
+    seen: set[int],
+    round_ids: Container[int] | None = None,
+) -> Iterator[list[tuple[Row, Hit]]]:
+    """The rows matching ``where`` that are due, with what each is due, in lists of up to ``CHUNK``.
+
+    Rows of rounds outside ``round_ids`` (None: every round) are left for another time zone's
+    pass; every other row is looked at once per ``seen`` (ids of this subject type).
+    """
+    memo = evaluate.memo
+    out: list[tuple[Row, Hit]] = []
+    for rows in _partitions(conn, subject_type, where):
+        for row in rows:  # the hot loop of a scan: plain indexing and dict lookups only
+            if round_ids is not None and row[ROUND_ID] not in round_ids:
+                continue
+            if row[ID] in seen:
+                continue
+            seen.add(row[ID])
+            key = row[:KEY]
+            hit = memo.get(key, _UNSEEN)
+            if hit is _UNSEEN:
+                hit = evaluate(key)
+            if hit is not None:
+                out.append((row, hit))
+        if len(out) >= CHUNK:
+            yield out
+            out = []
+    if out:
+        yield out
+
+
+_UNSEEN: Any = object()  # not in the memo yet (None there means: not due)
 
 
 def tracking_states(workflow: Workflow) -> list[str]:
@@ -119,16 +178,16 @@ def review_states(workflow: Workflow) -> list[str]:
 
 def measure_query() -> Select[Any]:
     return select(
+        measures.c.workflow,
+        measures.c.state,
+        problems.c.kind,
+        type_coerce(measures.c.deadline, String).label("deadline"),
         measures.c.id,
         measures.c.problem_id,
         problems.c.round_id,
         problems.c.number,
         measures.c.seq,
         measures.c.text.label("title"),
-        problems.c.kind,
-        type_coerce(measures.c.deadline, String).label("deadline"),
-        measures.c.state,
-        measures.c.workflow,
         problems.c.leader_id,
         func.coalesce(measures.c.unit_id, problems.c.lead_unit_id).label("unit_id"),
     ).join(problems, problems.c.id == measures.c.problem_id)
@@ -136,16 +195,16 @@ def measure_query() -> Select[Any]:
 
 def problem_query() -> Select[Any]:
     return select(
+        problems.c.workflow,
+        problems.c.state,
+        problems.c.kind,
+        type_coerce(problems.c.deadline, String).label("deadline"),
         problems.c.id,
         problems.c.id.label("problem_id"),
         problems.c.round_id,
         problems.c.number,
-        problems.c.number.label("seq"),  # replaced by None below
+        type_coerce(null(), Integer).label("seq"),
         problems.c.title,
-        problems.c.kind,
-        type_coerce(problems.c.deadline, String).label("deadline"),
-        problems.c.state,
-        problems.c.workflow,
         problems.c.leader_id,
         problems.c.lead_unit_id.label("unit_id"),
     )
@@ -154,28 +213,33 @@ def problem_query() -> Select[Any]:
 TABLES = {"problem": problems, "measure": measures}
 
 
-def stream(conn: Connection, subject_type: str, where: ColumnElement[bool]) -> Iterator[Candidate]:
-    """Candidates matching ``where`` (over the subject's own table), read in chunks so memory stays flat."""
+def _partitions(conn: Connection, subject_type: str, where: ColumnElement[bool]) -> Iterator[Sequence[Row]]:
+    """Candidate rows matching ``where`` (over the subject's own table), read in chunks so memory stays flat."""
     query = (problem_query() if subject_type == "problem" else measure_query()).where(where)
     # Per statement: Connection.execution_options() would change the connection for what follows.
     result = conn.execute(query.execution_options(yield_per=CHUNK))
-    is_problem = subject_type == "problem"
-    for id_, problem_id, round_id, number, seq, title, kind, deadline, state, workflow, leader, unit in result:
-        yield Candidate(
-            subject_type,
-            id_,
-            problem_id,
-            round_id,
-            number,
-            None if is_problem else seq,
-            title,
-            kind,
-            _date(deadline),
-            state,
-            workflow,
-            leader,
-            unit,
-        )
+    yield from cast(Iterator[Sequence[Row]], result.partitions())
+
+
+def stream(conn: Connection, subject_type: str, where: ColumnElement[bool]) -> Iterator[Candidate]:
+    """Candidates matching ``where``, each as a ``Candidate`` with its deadline as a date."""
+    for rows in _partitions(conn, subject_type, where):
+        for row in rows:
+            yield Candidate(
+                subject_type,
+                row[ID],
+                row[PROBLEM_ID],
+                row[ROUND_ID],
+                row[NUMBER],
+                row[SEQ],
+                row[TITLE],
+                row[KIND],
+                _date(row[DEADLINE]),
+                row[STATE],
+                row[WORKFLOW],
+                row[LEADER_ID],
+                row[UNIT_ID],
+            )
 
 
 @lru_cache(maxsize=4096)

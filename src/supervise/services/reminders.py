@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -94,7 +94,7 @@ class _Run:
     now: dt.datetime
     run_id: int
     round_codes: dict[int, str]
-    seen: set[tuple[str, int]] = field(default_factory=set)
+    seen: dict[str, set[int]] = field(default_factory=dict)  # subject type -> ids looked at
     links: dict[int, dict[int, str]] = field(default_factory=dict)  # person -> reminder -> audience
     lines: dict[int, dict[str, str]] = field(default_factory=dict)  # reminder -> display line (detail only)
     problems: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -102,9 +102,26 @@ class _Run:
     last_reminder_id: int = 0
     oldest: dict[str, dt.date | None] = field(default_factory=dict)  # oldest open deadline per table
     detail: bool = True
+    evaluators: dict[dt.date, d.Evaluator] = field(default_factory=dict)  # by scan day
+    audiences: dict[tuple[Any, ...], tuple[tuple[int, str], ...]] = field(default_factory=dict)
 
     def problem(self, code: str, text: Text) -> None:
         self.problems.setdefault(code, {"code": code, "zh": text.zh, "en": text.en})
+
+    def calendar_gap(self, exc: CalendarYearUnknown) -> None:
+        self.problem(f"calendar:{exc.year}", exc.text)
+
+    def seen_of(self, subject_type: str) -> set[int]:
+        return self.seen.setdefault(subject_type, set())
+
+    def evaluator(self, today: dt.date) -> d.Evaluator:
+        if today not in self.evaluators:
+            self.evaluators[today] = d.Evaluator(self.ladders, today, self.cal, self.calendar_gap)
+        return self.evaluators[today]
+
+
+# What the candidate queries found due: (subject type, due rows with what each is due).
+Found = Iterator[tuple[str, list[tuple[d.Row, d.Hit]]]]
 
 
 def scan_day(now: dt.datetime, zone: str, send_at: dt.time = DEFAULT_SEND_AT) -> dt.date:
@@ -164,13 +181,14 @@ def _scan(ctx: Context, conn: Connection, now: dt.datetime, options: ScanOptions
     run.detail = options.detail
     for zone, round_ids in zones.items():
         today = scan_day(now, zone, options.send_at)
+        evaluate, in_zone = run.evaluator(today), frozenset(round_ids)
         if full:
-            _visit(run, today, _full(run, round_ids))
+            _visit(run, _full(run, evaluate, in_zone))
             continue
         assert since is not None
         after = scan_day(since, zone, options.send_at)  # later than today if the clock went back: no window
-        _visit(run, today, _window(run, round_ids, after, today))
-        _visit(run, today, _changed(run, round_ids, since - CHANGE_OVERLAP))
+        _visit(run, _window(run, evaluate, in_zone, after, today))
+        _visit(run, _changed(run, evaluate, in_zone, since - CHANGE_OVERLAP))
     for zone, round_ids in zones.items():
         _notify(run, scan_day(now, zone, options.send_at), set(round_ids))
     result.run_id = run_id
@@ -198,16 +216,20 @@ def _scan(ctx: Context, conn: Connection, now: dt.datetime, options: ScanOptions
     )
 
 
-def _full(run: _Run, round_ids: list[int]) -> Iterator[d.Candidate]:
+def _due(run: _Run, subject: str, where: Any, evaluate: d.Evaluator, round_ids: frozenset[int] | None) -> Found:
+    for rows in d.due_rows(run.conn, subject, where, evaluate, run.seen_of(subject), round_ids):
+        yield subject, rows
+
+
+def _full(run: _Run, evaluate: d.Evaluator, round_ids: frozenset[int]) -> Found:
     for workflow in run.ladders.workflows():
         if run.ladders.of(workflow.name) is None:
             continue
         for subject in ("problem", "measure"):
-            clause = d.open_clause(subject, workflow)
-            yield from (c for c in d.stream(run.conn, subject, clause) if c.round_id in round_ids)
+            yield from _due(run, subject, d.open_clause(subject, workflow), evaluate, round_ids)
 
 
-def _window(run: _Run, round_ids: list[int], after: dt.date, today: dt.date) -> Iterator[d.Candidate]:
+def _window(run: _Run, evaluate: d.Evaluator, round_ids: frozenset[int], after: dt.date, today: dt.date) -> Found:
     if today <= after:
         return
     workflows = [w for w in run.ladders.workflows() if run.ladders.of(w.name) is not None]
@@ -229,10 +251,10 @@ def _window(run: _Run, round_ids: list[int], after: dt.date, today: dt.date) -> 
                     run.problem(f"calendar:{exc.year}", exc.text)
                     ranges = []
                 for clause in d.window_clauses(subject, workflow, d.expand(ranges)):
-                    yield from (c for c in d.stream(run.conn, subject, clause) if c.round_id in round_ids)
-            review = d.review_clause(subject, workflow, round_ids)
+                    yield from _due(run, subject, clause, evaluate, round_ids)
+            review = d.review_clause(subject, workflow, sorted(round_ids))
             if review is not None and rem.review is not None and _review_in_window(run, rem.review, after, today):
-                yield from d.stream(run.conn, subject, review)
+                yield from _due(run, subject, review, evaluate, None)  # the clause names the rounds
 
 
 def _review_in_window(run: _Run, review: Review, after: dt.date, today: dt.date) -> bool:
@@ -243,51 +265,36 @@ def _review_in_window(run: _Run, review: Review, after: dt.date, today: dt.date)
         return False
 
 
-def _changed(run: _Run, round_ids: list[int], since: dt.datetime) -> Iterator[d.Candidate]:
+def _changed(run: _Run, evaluate: d.Evaluator, round_ids: frozenset[int], since: dt.datetime) -> Found:
     for subject in ("problem", "measure"):
-        yield from (c for c in d.stream(run.conn, subject, d.changed_clause(subject, since)) if c.round_id in round_ids)
+        yield from _due(run, subject, d.changed_clause(subject, since), evaluate, round_ids)
 
 
-def _visit(run: _Run, today: dt.date, candidates: Iterable[d.Candidate]) -> None:
-    """Evaluate candidates chunk by chunk and record what is due and not yet recorded."""
-    chunk: list[d.Finding] = []
-    for c in candidates:
-        if c.key in run.seen:
-            continue
-        run.seen.add(c.key)
-        try:
-            finding = d.evaluate(c, run.ladders, today, run.cal)
-        except CalendarYearUnknown as exc:
-            run.problem(f"calendar:{exc.year}", exc.text)
-            continue
-        if finding is not None:
-            chunk.append(finding)
-        if len(chunk) >= d.CHUNK:
-            _record(run, chunk)
-            chunk = []
-    if chunk:
-        _record(run, chunk)
+def _visit(run: _Run, found: Found) -> None:
+    """Record what the candidate queries found due, chunk by chunk, as they read."""
+    for subject, rows in found:
+        _record(run, subject, rows)
 
 
-def _record(run: _Run, findings: list[d.Finding]) -> None:
-    """Record the findings not recorded before; address each new reminder to its audience."""
-    rows = [_reminder_row(run, f) for f in findings]
-    inserted = _insert_new(run, rows)
+def _record(run: _Run, subject: str, found: list[tuple[d.Row, d.Hit]]) -> None:
+    """Record the due rows not recorded before; address each new reminder to its audience."""
+    values = [_reminder_values(run, subject, row, hit) for row, hit in found]
+    inserted = _insert_new(run, values)
     new = [
-        (inserted[f.candidate.key], f, row)
-        for f, row in zip(findings, rows, strict=True)
-        if f.candidate.key in inserted
+        (reminder_id, row, hit[0], v)
+        for (row, hit), v in zip(found, values, strict=True)
+        if (reminder_id := inserted.get((subject, row[d.ID]))) is not None
     ]
     if not new:
         return
     run.recorded += len(new)
-    co = co_units(run.conn, [f.candidate.problem_id for _, f, _ in new if "units" in f.due.to])
-    unknown = [f.candidate.leader_id for _, f, _ in new if f.candidate.leader_id not in run.directory.people]
+    co = co_units(run.conn, [row[d.PROBLEM_ID] for _, row, due, _ in new if "units" in due.to])
+    unknown = [row[d.LEADER_ID] for _, row, _, _ in new if row[d.LEADER_ID] not in run.directory.people]
     run.directory.people.update(load_leaders(run.conn, [p for p in unknown if p is not None]))
-    for reminder_id, finding, row in new:
-        _address(run, reminder_id, finding, co)
+    for reminder_id, row, due, v in new:
+        _address(run, reminder_id, row, due.to, co)
         if run.detail:
-            run.lines[reminder_id] = {"ref": row["ref"], "rung": row["rung"], "light": row["light"] or ""}
+            run.lines[reminder_id] = {"ref": v[REF], "rung": due.rung, "light": v[LIGHT] or ""}
 
 
 def _notify(run: _Run, today: dt.date, round_ids: set[int]) -> None:
@@ -296,16 +303,17 @@ def _notify(run: _Run, today: dt.date, round_ids: set[int]) -> None:
         notices = [
             n
             for n in due_notices(run.conn, today, run.cal, run.directory, run.round_codes)
-            if n.row["round_id"] in round_ids and n.key not in run.seen
+            if n.row["round_id"] in round_ids and n.key[1] not in run.seen_of(n.key[0])
         ]
     except CalendarYearUnknown as exc:
         run.problem(f"calendar:{exc.year}", exc.text)
         return
     if not notices:
         return
-    run.seen.update(n.key for n in notices)
+    for n in notices:
+        run.seen_of(n.key[0]).add(n.key[1])
     rows = [{**n.row, "run_id": run.run_id, "recorded_at": run.now} for n in notices]
-    inserted = _insert_new(run, rows)
+    inserted = _insert_new(run, [[r[c] for c in REMINDER_COLUMNS] for r in rows])
     leaders = [p for n in notices for p, audience in n.to if audience == "leader" and p not in run.directory.people]
     run.directory.people.update(load_leaders(run.conn, leaders))
     for notice, row in zip(notices, rows, strict=True):
@@ -319,17 +327,16 @@ def _notify(run: _Run, today: dt.date, round_ids: set[int]) -> None:
             run.lines[reminder_id] = {"ref": row["ref"], "rung": row["rung"], "light": ""}
 
 
-def _insert_new(run: _Run, rows: list[dict[str, Any]]) -> dict[tuple[str, int], int]:
-    """Insert the rows whose key (item, rung, deadline, occurrence) is new; return their ids by item.
+def _insert_new(run: _Run, rows: Sequence[Sequence[Any]]) -> dict[tuple[str, int], int]:
+    """Insert the rows (values in ``REMINDER_COLUMNS`` order) whose key (item, rung, deadline,
+    occurrence) is new; return their ids by item.
 
     ``ON CONFLICT DO NOTHING`` on the unique key skips what an earlier run recorded, so
     the key itself decides what is sent; the ids come back by this run's id in one query
     (each item appears at most once per run). ``INSERT … RETURNING`` in parameter order
     would make SQLAlchemy send SQLite one statement per row: ten times slower.
     """
-    insert_rows(
-        run.conn, reminders, REMINDER_COLUMNS, [[r[c] for c in REMINDER_COLUMNS] for r in rows], skip_conflicts=True
-    )
+    insert_rows(run.conn, reminders, REMINDER_COLUMNS, rows, skip_conflicts=True)
     query = select(reminders.c.id, reminders.c.subject_type, reminders.c.subject_id).where(
         reminders.c.run_id == run.run_id, reminders.c.id > run.last_reminder_id
     )
@@ -355,46 +362,51 @@ REMINDER_COLUMNS = (
     "expected_en",
     "recorded_at",
 )
+REF, LIGHT = REMINDER_COLUMNS.index("ref"), REMINDER_COLUMNS.index("light")
 
 
-def _ref(run: _Run, c: d.Candidate) -> str:
-    base = f"{run.round_codes.get(c.round_id, c.round_id)}:{c.number}"
-    return base if c.seq is None else f"{base}.{c.seq}"
+def _ref(run: _Run, row: d.Row) -> str:
+    base = f"{run.round_codes.get(row[d.ROUND_ID], row[d.ROUND_ID])}:{row[d.NUMBER]}"
+    return base if row[d.SEQ] is None else f"{base}.{row[d.SEQ]}"
 
 
-def _reminder_row(run: _Run, f: d.Finding) -> dict[str, Any]:
-    c, due = f.candidate, f.due
-    return {
-        "run_id": run.run_id,
-        "subject_type": c.subject_type,
-        "subject_id": c.id,
-        "round_id": c.round_id,
-        "rung": due.rung,
-        "anchor": due.anchor,
-        "occurrence": due.occurrence,
-        "due_on": due.on,
-        "ref": _ref(run, c),
-        "title": c.title,
-        "deadline": c.deadline,
-        "light": f.light,
-        "expected_zh": due.expected.zh,
-        "expected_en": due.expected.en,
-        "recorded_at": run.now,
-    }
+def _reminder_values(run: _Run, subject: str, row: d.Row, hit: d.Hit) -> tuple[Any, ...]:
+    """A due row's reminder, its values in ``REMINDER_COLUMNS`` order."""
+    due, item_light, deadline = hit
+    return (
+        run.run_id,
+        subject,
+        row[d.ID],
+        row[d.ROUND_ID],
+        due.rung,
+        due.anchor,
+        due.occurrence,
+        due.on,
+        _ref(run, row),
+        row[d.TITLE],
+        deadline,
+        item_light,
+        due.expected.zh,
+        due.expected.en,
+        run.now,
+    )
 
 
-def _address(run: _Run, reminder_id: int, f: d.Finding, co: dict[int, tuple[int, ...]]) -> None:
+def _address(run: _Run, reminder_id: int, row: d.Row, to: tuple[str, ...], co: dict[int, tuple[int, ...]]) -> None:
     """Link the reminder to each person of its audience, once per person (the first reason wins)."""
-    c, directory = f.candidate, run.directory
-    found = resolve(directory, f.due.to, c.unit_id, co.get(c.problem_id, ()), c.leader_id)
+    key = (to, row[d.UNIT_ID], co.get(row[d.PROBLEM_ID], ()), row[d.LEADER_ID])
+    found = run.audiences.get(key)
+    if found is None:  # thousands of reminders share a few hundred audiences: resolved once each
+        found = run.audiences[key] = tuple(resolve(run.directory, *key))
     if not found:
         # Nobody to tell (a unit without a contact, no leader named): the office hears instead.
-        found = [(p, "office") for p in directory.office]
+        found = tuple((p, "office") for p in run.directory.office)
+        ref = _ref(run, row)
         run.problem(
-            f"nobody:{_ref(run, c)}",
+            f"nobody:{ref}",
             Text(
-                f"{_ref(run, c)} 没有可接收提醒的人员（{'、'.join(f.due.to)}），已改发整改办",
-                f"{_ref(run, c)} has nobody to remind ({', '.join(f.due.to)}); the office was told instead",
+                f"{ref} 没有可接收提醒的人员（{'、'.join(to)}），已改发整改办",
+                f"{ref} has nobody to remind ({', '.join(to)}); the office was told instead",
             ),
         )
     for person, audience in found:
