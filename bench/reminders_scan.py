@@ -9,17 +9,17 @@ the measures have deadlines that put a ladder firing on the scan day (before_3, 
 overdue and its repeats), the rest are due months later. The previous scan was the day
 before, so the scan takes the indexed window path, as every working morning.
 
-Compared, each the median of 5 runs taken in turn:
+Compared, each the median of 15 runs taken in turn (``--runs``):
 - raw: ``SELECT … FROM measures JOIN problems WHERE deadline IN (…) AND state IN (…)``
   through the DB-API cursor, ``fetchall()`` — the rows a scan must look at;
 - scan (find): the scan's own candidate query, evaluated with the ladder (no writes);
-- raw (whole): the same find, then the same inserts (reminders, prompts, items, outbox)
-  through the DB-API ``executemany``, rolled back;
+- raw (whole): the same find, then the same inserts (reminders, prompts, items, outbox —
+  as many rows of each as the scan writes) through the DB-API ``executemany``, rolled back;
 - scan (whole): ``supervise``'s scan as the worker runs it — find, evaluate, record
   each reminder under its unique key, one work prompt per recipient, the outbox rows —
   in a transaction rolled back at the end (``--dry-run``), so each run starts equal.
-Memory: the peak Python allocation (tracemalloc) of a whole scan, beside that of the
-raw ``fetchall`` of the same rows.
+Memory: the peak Python allocation (tracemalloc) of the scan's find and of a whole scan,
+beside that of the raw ``fetchall`` of the same rows.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import statistics
 import tempfile
 import time
 import tracemalloc
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -42,7 +43,7 @@ from supervise.adapters.db import make_engine
 from supervise.adapters.workflow_files import load_registry
 from supervise.services import due as d
 from supervise.services.context import Context
-from supervise.services.reminders import ScanOptions, scan, scan_day
+from supervise.services.reminders import ScanOptions, ScanResult, scan, scan_day
 
 ZONE = "Asia/Shanghai"
 NOW = dt.datetime(2024, 6, 12, 2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing, a Wednesday
@@ -59,6 +60,18 @@ def due_dates(ctx: Context) -> list[dt.date]:
     assert ladder is not None
     ranges = ladder.ladders["dated"].deadline_ranges(today - dt.timedelta(days=1), today, cal, dt.date(2023, 6, 1))
     return d.expand(ranges)
+
+
+def office_dates(ctx: Context, dates: list[dt.date]) -> set[dt.date]:
+    """The deadlines among ``dates`` whose firing on the scan day goes to the office too: the raw
+    baseline knows them beforehand, as it knows ``dates``, and writes the same prompt items."""
+    today = scan_day(NOW, ZONE)
+    with ctx.reading() as conn:
+        cal = load_calendar(conn)
+    ladder = d.Ladders(ctx.workflows).of("measure")
+    assert ladder is not None
+    firings = {x: ladder.ladders["dated"].latest_due(x, today, cal) for x in dates}
+    return {x for x, due in firings.items() if due is not None and "office" in due.to}
 
 
 def populate(engine: Engine, ctx: Context, measures: int) -> int:
@@ -154,9 +167,11 @@ def raw_find(engine: Engine, dates: list[dt.date]) -> int:
     return len(rows)
 
 
-def raw_whole(engine: Engine, dates: list[dt.date]) -> int:
+def raw_whole(engine: Engine, dates: list[dt.date], office: set[dt.date]) -> tuple[int, int]:
     """Raw SQL doing the scan's writes too: find and load, then one reminder per row, one prompt per
-    unit, the prompt items and the outbox rows with DB-API ``executemany``; rolled back like the dry run."""
+    unit and one for the office, the prompt items (the unit's contact for every row, the office for
+    rows whose firing goes to it) and the outbox rows with DB-API ``executemany``; rolled back like
+    the dry run. Returns the rows found and the prompt items written."""
     sqlite = engine.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
     placeholders = ", ".join(mark for _ in dates)
@@ -207,17 +222,19 @@ def raw_whole(engine: Engine, dates: list[dt.date]) -> int:
         )
         cur.execute(f"SELECT id, subject_id FROM reminders WHERE run_id = {mark}", (run,))
         ids = {sid: rid for rid, sid in cur.fetchall()}
-        units = sorted({r[4] for r in rows})
+        units = sorted({r[4] for r in rows})  # each unit's contact is person number ``unit``
         cur.executemany(
             "INSERT INTO work_prompts (number, run_id, person_id, recipient, email, items, created_at)"
             f" VALUES ({', '.join([mark] * 7)})",
-            [(1_000_000 + u, run, u, f"联系人{u}", f"u{u}@example.org", 20, now) for u in units],
+            [(1_000_000 + u, run, u, f"联系人{u}", f"u{u}@example.org", 20, now) for u in [*units, UNITS + 1]],
         )
         cur.execute(f"SELECT person_id, id FROM work_prompts WHERE run_id = {mark}", (run,))
         prompt_of = dict(cur.fetchall())
+        stored = {(x.isoformat() if sqlite else x) for x in office}
+        items = [(prompt_of[r[4]], ids[r[0]], "lead_unit") for r in rows]
+        items += [(prompt_of[UNITS + 1], ids[r[0]], "office") for r in rows if r[3] in stored]
         cur.executemany(
-            f"INSERT INTO prompt_items (prompt_id, reminder_id, audience) VALUES ({mark}, {mark}, 'lead_unit')",
-            [(prompt_of[r[4]], ids[r[0]]) for r in rows],
+            f"INSERT INTO prompt_items (prompt_id, reminder_id, audience) VALUES ({mark}, {mark}, {mark})", items
         )
         cur.executemany(
             "INSERT INTO outbox (prompt_id, to_name, to_addr, state, attempts, next_attempt_at, message_id, created_at)"
@@ -228,7 +245,7 @@ def raw_whole(engine: Engine, dates: list[dt.date]) -> int:
         raw.rollback()
     finally:
         raw.close()
-    return len(rows)
+    return len(rows), len(items)
 
 
 def scan_find(ctx: Context, dates: list[dt.date]) -> int:
@@ -248,8 +265,11 @@ def scan_find(ctx: Context, dates: list[dt.date]) -> int:
     return found
 
 
-def interleaved(paths, runs: int = 5) -> list[tuple[float, object]]:  # type: ignore[no-untyped-def]
-    """The median time and the last value of each path, the paths run in turn ``runs`` times."""
+def interleaved(paths, runs: int) -> list[tuple[float, object]]:  # type: ignore[no-untyped-def]
+    """The median time and the last value of each path, the paths run in turn ``runs`` times.
+
+    Interleaved, so that whatever else the machine does weighs on every path alike; many short
+    runs, so that the median leaves a burst of load out."""
     times: list[list[float]] = [[] for _ in paths]
     values: list[object] = [None] * len(paths)
     for _ in range(runs):
@@ -268,13 +288,38 @@ def peak(fn) -> int:  # type: ignore[no-untyped-def]
     return top
 
 
+def load_average() -> str:
+    """Other work on the machine skews timings: the report says how busy it was."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            return f.read().split()[0]
+    except OSError:
+        return "unknown"
+
+
+@dataclass
+class Figures:
+    count: int
+    backend: str
+    setup: float
+    runs: int
+    times: dict[str, float] = field(default_factory=dict)  # path -> median seconds
+    rows: dict[str, int] = field(default_factory=dict)  # path -> rows found
+    items: dict[str, int] = field(default_factory=dict)  # path -> prompt items written
+    memory: dict[str, int] = field(default_factory=dict)  # path -> peak bytes
+    result: ScanResult | None = None
+    load: tuple[str, str] = ("", "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 measures instead of 1,000,000")
     parser.add_argument("--measures", type=int, default=None)
+    parser.add_argument("--runs", type=int, default=15, help="timed runs of each path (default 15)")
     parser.add_argument("--database", default=None, help="an empty database URL (default: a fresh SQLite file)")
     args = parser.parse_args()
     count = args.measures or (100_000 if args.quick else 1_000_000)
+    load_at_start = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite:///{Path(tmp) / 'bench.db'}"
         engine = make_engine(url)
@@ -282,53 +327,69 @@ def main() -> None:
         ctx = Context(engine, load_registry(), lambda: NOW)
         start = time.perf_counter()
         populate(engine, ctx, count)
-        setup = time.perf_counter() - start
+        figures = Figures(count, engine.dialect.name, time.perf_counter() - start, args.runs)
         dates = due_dates(ctx)
+        office = office_dates(ctx, dates)
         options = ScanOptions(now=NOW, dry_run=True, detail=False)
-        # Interleaved, so that whatever else the machine does weighs on every path alike.
-        (raw_t, raw_rows), (raw_whole_t, _), (find_t, found), (whole_t, result) = interleaved(
-            [
-                lambda: raw_find(engine, dates),
-                lambda: raw_whole(engine, dates),
-                lambda: scan_find(ctx, dates),
-                lambda: scan(ctx, options),
-            ]
-        )
-        raw_mem = peak(lambda: raw_find(engine, dates))
-        scan_mem = peak(lambda: scan(ctx, options))
-        backend = engine.dialect.name
+        paths = {
+            "raw": lambda: raw_find(engine, dates),
+            "raw_whole": lambda: raw_whole(engine, dates, office),
+            "find": lambda: scan_find(ctx, dates),
+            "whole": lambda: scan(ctx, options),
+        }
+        for name, (median, value) in zip(paths, interleaved(list(paths.values()), args.runs), strict=True):
+            figures.times[name] = median
+            if isinstance(value, ScanResult):
+                figures.result = value
+                figures.rows[name] = value.reminders
+                figures.items[name] = sum(p.count for p in value.prompts)
+            elif isinstance(value, tuple):
+                figures.rows[name], figures.items[name] = value
+            else:
+                figures.rows[name] = int(value)  # type: ignore[call-overload]
+        for name in ("raw", "find", "whole"):
+            figures.memory[name] = peak(paths[name])
         engine.dispose()
-    report(count, backend, setup, (raw_t, raw_whole_t), raw_rows, find_t, found, whole_t, result, (raw_mem, scan_mem))
+    figures.load = (load_at_start, load_average())
+    text = markdown(figures)
+    print(text)
+    write_section("reminders_scan", text)
 
 
-def report(count, backend, setup, raws, raw_rows, find_t, found, whole_t, result, mems) -> None:  # type: ignore[no-untyped-def]
-    (raw_t, raw_whole_t), (raw_mem, scan_mem) = raws, mems
-    prompts = len(result.prompts)
+def markdown(f: Figures) -> str:
+    t, rows, result = f.times, f.rows, f.result
+    assert result is not None
+    raw = t["raw"]
+    mb = {name: f"{value / 1e6:.1f} MB" for name, value in f.memory.items()}
     lines = [
         "## Reminder scan",
         "",
-        f"{count:,} open measures on {backend} ({PROBLEMS:,} problems, {UNITS} units), {raw_rows:,} of them "
-        f"({raw_rows / count:.1%}) due on the scan day; setup {setup:.0f} s. Median of 5 interleaved runs.",
+        f"{f.count:,} open measures on {f.backend} ({PROBLEMS:,} problems, {UNITS} units), {rows['raw']:,} of them "
+        f"({rows['raw'] / f.count:.1%}) due on the scan day; setup {f.setup:.0f} s. Median of {f.runs} interleaved "
+        "runs.",
         "",
-        "| path | rows | time | vs raw |",
+        "| path | rows | time | vs raw find |",
         "|---|---:|---:|---:|",
-        f"| raw indexed SQL: find and load (DB-API `fetchall`) | {raw_rows:,} | {raw_t * 1000:.0f} ms | 1.00× |",
-        f"| scan, find: candidate query + ladder evaluation | {found:,} | {find_t * 1000:.0f} ms "
-        f"| {find_t / raw_t:.2f}× |",
-        f"| scan, whole: find + record {result.reminders:,} reminders + {prompts} work prompts + outbox "
-        f"| {result.reminders:,} | {whole_t * 1000:.0f} ms | {whole_t / raw_t:.2f}× |",
-        f"| raw SQL doing the same writes: find + `executemany` of reminders, prompts, items, outbox "
-        f"| {raw_rows:,} | {raw_whole_t * 1000:.0f} ms | {raw_whole_t / raw_t:.2f}× |",
+        f"| raw indexed SQL: find and load (DB-API `fetchall`) | {rows['raw']:,} | {raw * 1000:.0f} ms | 1.00× |",
+        f"| scan, find: candidate query + ladder evaluation | {rows['find']:,} | {t['find'] * 1000:.0f} ms "
+        f"| **{t['find'] / raw:.2f}×** |",
+        f"| raw SQL doing the same writes: find + `executemany` of {rows['raw_whole']:,} reminders, "
+        f"{len(result.prompts)} prompts, {f.items['raw_whole']:,} prompt items, outbox "
+        f"| {rows['raw_whole']:,} | {t['raw_whole'] * 1000:.0f} ms | {t['raw_whole'] / raw:.2f}× |",
+        f"| scan, whole: find + record {result.reminders:,} reminders + {len(result.prompts)} work prompts "
+        f"({f.items['whole']:,} items) + outbox | {rows['whole']:,} | {t['whole'] * 1000:.0f} ms "
+        f"| {t['whole'] / raw:.2f}× |",
         "",
-        f"Scan, whole vs raw SQL doing the same writes: {whole_t / raw_whole_t:.2f}×.",
+        f"Scan, whole vs raw SQL doing the same writes: **{t['whole'] / t['raw_whole']:.2f}×**.",
         "",
-        f"Peak Python memory: scan {scan_mem / 1e6:.1f} MB, raw `fetchall` of the same rows {raw_mem / 1e6:.1f} MB "
-        "(the scan streams candidates in chunks of 2,000; it keeps only who gets which reminder).",
+        f"Peak Python memory: scan, find {mb['find']}; scan, whole {mb['whole']}; raw `fetchall` of the same rows "
+        f"{mb['raw']} (the scan reads candidates in chunks of 2,000; it keeps only who gets which reminder).",
+        "",
+        f"1-minute load average of the machine at the start and end of the run: {f.load[0]} and {f.load[1]}.",
         "",
         "Target: the scan ≤ 1.5× the raw find-and-load time, memory flat.",
     ]
-    print("\n".join(lines))
-    write_section("reminders_scan", "\n".join(lines))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
