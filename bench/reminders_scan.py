@@ -188,8 +188,8 @@ def raw_whole(engine: Engine, dates: list[dt.date], office: set[dt.date]) -> tup
         )
         rows = cur.fetchall()
         now = NOW.replace(tzinfo=None).isoformat(sep=" ") if sqlite else NOW
-        cur.execute(
-            "INSERT INTO reminder_runs (now, started_at, full, reminders, prompts, problems)"
+        cur.execute(  # "full" quoted: a keyword in PostgreSQL
+            'INSERT INTO reminder_runs (now, started_at, "full", reminders, prompts, problems)'
             f" VALUES ({mark}, {mark}, {mark}, 0, 0, '[]')",
             (now, now, False),
         )
