@@ -135,13 +135,14 @@ def due_rows(
     subject_type: str,
     where: ColumnElement[bool],
     evaluate: Evaluator,
-    seen: set[int],
+    seen: set[int] | None,
     round_ids: Container[int] | None = None,
 ) -> Iterator[list[tuple[Row, Hit]]]:
     """The rows matching ``where`` that are due, with what each is due, in lists of up to ``CHUNK``.
 
     Rows of rounds outside ``round_ids`` (None: every round) are left for another time zone's
-    pass; every other row is looked at once per ``seen`` (ids of this subject type).
+    pass; every other row is looked at once per ``seen`` (ids of this subject type; None when
+    no other query of the scan can return the same row).
     """
     memo = evaluate.memo
     out: list[tuple[Row, Hit]] = []
@@ -149,9 +150,10 @@ def due_rows(
         for row in rows:  # the hot loop of a scan: plain indexing and dict lookups only
             if round_ids is not None and row[ROUND_ID] not in round_ids:
                 continue
-            if row[ID] in seen:
-                continue
-            seen.add(row[ID])
+            if seen is not None:
+                if row[ID] in seen:
+                    continue
+                seen.add(row[ID])
             key = row[:KEY]
             hit = memo.get(key, _UNSEEN)
             if hit is _UNSEEN:

@@ -216,17 +216,23 @@ def _scan(ctx: Context, conn: Connection, now: dt.datetime, options: ScanOptions
     )
 
 
-def _due(run: _Run, subject: str, where: Any, evaluate: d.Evaluator, round_ids: frozenset[int] | None) -> Found:
-    for rows in d.due_rows(run.conn, subject, where, evaluate, run.seen_of(subject), round_ids):
+def _due(
+    run: _Run, subject: str, where: Any, evaluate: d.Evaluator, round_ids: frozenset[int] | None, once: bool = True
+) -> Found:
+    seen = run.seen_of(subject) if once else None
+    for rows in d.due_rows(run.conn, subject, where, evaluate, seen, round_ids):
         yield subject, rows
 
 
 def _full(run: _Run, evaluate: d.Evaluator, round_ids: frozenset[int]) -> Found:
+    # The full pass is the scan's only pass over problems and measures, and its queries (one per
+    # workflow and table, each row in the pass of its round's zone) never return a row twice: it
+    # keeps no seen-set, which would hold every open item's id.
     for workflow in run.ladders.workflows():
         if run.ladders.of(workflow.name) is None:
             continue
         for subject in ("problem", "measure"):
-            yield from _due(run, subject, d.open_clause(subject, workflow), evaluate, round_ids)
+            yield from _due(run, subject, d.open_clause(subject, workflow), evaluate, round_ids, once=False)
 
 
 def _window(run: _Run, evaluate: d.Evaluator, round_ids: frozenset[int], after: dt.date, today: dt.date) -> Found:
