@@ -83,12 +83,16 @@ class Ladder:
 
     def latest_due(self, deadline: dt.date, today: dt.date, cal: WorkCalendar) -> Due | None:
         """The newest firing on or before ``today``: what the item should have heard last."""
-        offset = cal.workdays_until(deadline, today)
+        # cal.workdays_until(deadline, today) and cal.shift(deadline, k), the deadline's rank looked up
+        # once; today's first, as workdays_until does, so that a gap reports the same year.
+        end = cal.rank(today)
+        start = cal.rank(deadline)
+        offset = end - start
         for rung in reversed(self.rungs):
             hit = rung.occurrence_at(offset)
             if hit is not None:
                 j, k = hit
-                return Due(rung.name, deadline, j, cal.shift(deadline, k), rung.to, rung.expected)
+                return Due(rung.name, deadline, j, cal.workday_of_rank(start + k, deadline), rung.to, rung.expected)
         return None
 
     def due_between(self, deadline: dt.date, after: dt.date, until: dt.date, cal: WorkCalendar) -> list[Due]:
