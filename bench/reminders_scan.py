@@ -1,8 +1,12 @@
 """The reminder scan over many open measures, beside the raw indexed SQL that finds and loads the same rows.
 
-    python -m bench.reminders_scan            # 1,000,000 open measures, 1% due (SQLite)
+    python -m bench.reminders_scan            # 1,000,000 open measures, 1% due; SQLite, then PostgreSQL
     python -m bench.reminders_scan --quick    # 100,000
+    python -m bench.reminders_scan --backend sqlite --no-write   # one backend, figures printed only
     python -m bench.reminders_scan --database postgresql+psycopg://…/scratch   # an EMPTY database
+
+PostgreSQL is the server at 127.0.0.1:5432 (override with SUPERVISE_BENCH_PG_ADMIN): each run
+creates a scratch database and drops it; if the server is unreachable its figures are skipped.
 
 Setup: one round, 10,000 problems (deadlines far ahead), N measures in 500 units; 1% of
 the measures have deadlines that put a ladder firing on the scan day (before_3, due,
@@ -28,14 +32,13 @@ import argparse
 import datetime as dt
 import random
 import statistics
-import tempfile
 import time
 import tracemalloc
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from bench._transitions_setup import postgres_available, scratch_database
 from bench.report import write_section
 from supervise.adapters import migrate
 from supervise.adapters.calendar import load_calendar
@@ -49,6 +52,7 @@ ZONE = "Asia/Shanghai"
 NOW = dt.datetime(2024, 6, 12, 2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing, a Wednesday
 UNITS = 500
 PROBLEMS = 10_000
+BACKENDS = ("sqlite", "postgresql")
 
 
 def due_dates(ctx: Context) -> list[dt.date]:
@@ -308,26 +312,17 @@ class Figures:
     items: dict[str, int] = field(default_factory=dict)  # path -> prompt items written
     memory: dict[str, int] = field(default_factory=dict)  # path -> peak bytes
     result: ScanResult | None = None
-    load: tuple[str, str] = ("", "")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="100,000 measures instead of 1,000,000")
-    parser.add_argument("--measures", type=int, default=None)
-    parser.add_argument("--runs", type=int, default=15, help="timed runs of each path (default 15)")
-    parser.add_argument("--database", default=None, help="an empty database URL (default: a fresh SQLite file)")
-    args = parser.parse_args()
-    count = args.measures or (100_000 if args.quick else 1_000_000)
-    load_at_start = load_average()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        engine = make_engine(url)
-        migrate.upgrade(engine)
+def measure(url: str, count: int, runs: int) -> Figures:
+    """Populate the empty, migrated database at ``url`` and time every path on it."""
+    engine = make_engine(url)
+    try:
         ctx = Context(engine, load_registry(), lambda: NOW)
+        print(f"{engine.dialect.name}: {count:,} measures ...", flush=True)
         start = time.perf_counter()
         populate(engine, ctx, count)
-        figures = Figures(count, engine.dialect.name, time.perf_counter() - start, args.runs)
+        figures = Figures(count, engine.dialect.name, time.perf_counter() - start, runs)
         dates = due_dates(ctx)
         office = office_dates(ctx, dates)
         options = ScanOptions(now=NOW, dry_run=True, detail=False)
@@ -337,7 +332,7 @@ def main() -> None:
             "find": lambda: scan_find(ctx, dates),
             "whole": lambda: scan(ctx, options),
         }
-        for name, (median, value) in zip(paths, interleaved(list(paths.values()), args.runs), strict=True):
+        for name, (median, value) in zip(paths, interleaved(list(paths.values()), runs), strict=True):
             figures.times[name] = median
             if isinstance(value, ScanResult):
                 figures.result = value
@@ -349,22 +344,63 @@ def main() -> None:
                 figures.rows[name] = int(value)  # type: ignore[call-overload]
         for name in ("raw", "find", "whole"):
             figures.memory[name] = peak(paths[name])
+        return figures
+    finally:
         engine.dispose()
-    figures.load = (load_at_start, load_average())
-    text = markdown(figures)
-    print(text)
-    write_section("reminders_scan", text)
 
 
-def markdown(f: Figures) -> str:
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 measures instead of 1,000,000")
+    parser.add_argument("--measures", type=int, default=None)
+    parser.add_argument("--runs", type=int, default=15, help="timed runs of each path (default 15)")
+    parser.add_argument("--backend", choices=BACKENDS, action="append", help="only this backend (repeatable)")
+    parser.add_argument("--database", default=None, help="an empty database URL instead of scratch databases")
+    parser.add_argument("--no-write", action="store_true", help="print the figures; leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    count = args.measures or (100_000 if args.quick else 1_000_000)
+    load_at_start = load_average()
+    measured: list[Figures] = []
+    skipped: list[str] = []
+    if args.database:
+        engine = make_engine(args.database)
+        migrate.upgrade(engine)
+        engine.dispose()
+        measured.append(measure(args.database, count, args.runs))
+    for backend in [] if args.database else args.backend or BACKENDS:
+        if backend == "postgresql" and not postgres_available():
+            skipped.append("PostgreSQL was not reachable: its figures were not measured.")
+            continue
+        with scratch_database(backend) as db:
+            measured.append(measure(db.url, count, args.runs))
+    text = markdown(measured, skipped, (load_at_start, load_average()))
+    print("\n" + text)
+    if not args.no_write:
+        write_section("reminders_scan", text)
+
+
+def markdown(measured: list[Figures], skipped: list[str], load: tuple[str, str]) -> str:
+    lines = ["## Reminder scan", ""]
+    for f in measured:
+        lines += _backend_lines(f)
+    lines += skipped + ([""] if skipped else [])
+    lines += [
+        f"1-minute load average of the machine at the start and end of the run: {load[0]} and {load[1]}.",
+        "",
+        "Target: the scan ≤ 1.5× the raw find-and-load time, memory flat.",
+    ]
+    return "\n".join(lines)
+
+
+def _backend_lines(f: Figures) -> list[str]:
     t, rows, result = f.times, f.rows, f.result
     assert result is not None
     raw = t["raw"]
     mb = {name: f"{value / 1e6:.1f} MB" for name, value in f.memory.items()}
-    lines = [
-        "## Reminder scan",
+    return [
+        f"### {'PostgreSQL' if f.backend == 'postgresql' else 'SQLite'}",
         "",
-        f"{f.count:,} open measures on {f.backend} ({PROBLEMS:,} problems, {UNITS} units), {rows['raw']:,} of them "
+        f"{f.count:,} open measures ({PROBLEMS:,} problems, {UNITS} units), {rows['raw']:,} of them "
         f"({rows['raw'] / f.count:.1%}) due on the scan day; setup {f.setup:.0f} s. Median of {f.runs} interleaved "
         "runs.",
         "",
@@ -385,11 +421,7 @@ def markdown(f: Figures) -> str:
         f"Peak Python memory: scan, find {mb['find']}; scan, whole {mb['whole']}; raw `fetchall` of the same rows "
         f"{mb['raw']} (the scan reads candidates in chunks of 2,000; it keeps only who gets which reminder).",
         "",
-        f"1-minute load average of the machine at the start and end of the run: {f.load[0]} and {f.load[1]}.",
-        "",
-        "Target: the scan ≤ 1.5× the raw find-and-load time, memory flat.",
     ]
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":
