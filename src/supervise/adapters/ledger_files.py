@@ -1,9 +1,10 @@
 """Ledger files on disk: CSV and Excel (.xlsx) read into sheets, and tables written back out.
 
 Reading keeps what people meant: CSV saved by Excel on a Chinese system is often
-GB18030 rather than UTF-8; an Excel cell merged over several rows holds its value
-only in its first cell, so the value is copied into every cell of the range (the
-reader then sees the problem's number and title on each of its measure rows).
+GB18030 rather than UTF-8 (see ``file_text``); an Excel cell merged over several rows
+holds its value only in its first cell, so the value is copied into every cell of the
+range (see ``xlsx_read``; the reader then sees the problem's number and title on each
+of its measure rows).
 Writing produces what an office opens without fuss: UTF-8 CSV with a byte-order
 mark (Excel needs it to show Chinese), and a styled .xlsx with real date cells.
 """
@@ -13,158 +14,67 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
-import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter
 
-from supervise.domain.errors import Defect, InputRejected
+from supervise.adapters.file_text import decode_text, read_bytes, read_text, rejected
+from supervise.adapters.xlsx_read import read_xlsx
 from supervise.domain.ledger import Sheet
-from supervise.domain.ledger_columns import HeaderProblem, find_header
 from supervise.domain.ledger_export import Table
 from supervise.domain.text import Text
 
+__all__ = ["decode_text", "guess_format", "read_bytes", "read_csv", "read_sheet", "read_text", "read_xlsx"]
+
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "report", ".md": "report", ".yaml": "yaml", ".yml": "yaml"}
 FORMATS.update({".xlsx": "xlsx", ".xlsm": "xlsx"})
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
 
 
 def guess_format(path: Path) -> str | None:
     return FORMATS.get(path.suffix.lower())
 
 
-def _rejected(path: Path, text: Text) -> InputRejected:
-    return InputRejected(str(path), [Defect(str(path), "", "", text)])
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise _rejected(path, Text("文件不存在", "no such file")) from None
-    except OSError as exc:
-        raise _rejected(path, Text(f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}")) from None
-
-
-def decode_text(path: Path, data: bytes) -> str:
-    """UTF-8 (with or without a byte-order mark), else GB18030 as Excel writes CSV on Chinese Windows."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        first_error = exc.start
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise _rejected(
-            path,
-            Text(
-                f"既不是 UTF-8 也不是 GB18030 文本（字节 {first_error}）",
-                f"neither UTF-8 nor GB18030 text (byte {first_error})",
-            ),
-        ) from None
-
-
-def read_text(path: Path) -> str:
-    return decode_text(path, read_bytes(path))
-
-
 def read_csv(path: Path) -> Sheet:
+    """A CSV ledger: comma, tab or semicolon separated, quoted as Excel quotes (strictly: see below)."""
     text = decode_text(path, read_bytes(path))
-    sample = text[:8192]
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
+        delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",\t;").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        delimiter = ","
+    # Strict quoting, as Excel writes it: a stray quote that opens a cell and is never closed would
+    # otherwise swallow the rest of the file into that cell, and the rows after it would vanish.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, doublequote=True, strict=True)
+    rows: list[tuple[int, list[str | None]]] = []
+    start = 1
     try:
-        rows = [(i, [c if c.strip() else None for c in record]) for i, record in enumerate(reader, start=1)]
+        for i, record in enumerate(reader, start=1):
+            rows.append((i, [c if c.strip() else None for c in record]))
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise _rejected(
-            path, Text(f"CSV 格式错误（第 {reader.line_num} 行）：{exc}", f"bad CSV at line {reader.line_num}: {exc}")
-        ) from None
+        raise rejected(path, _csv_problem(str(exc), start, reader.line_num), f"line {start}") from None
     return Sheet(str(path), rows)
 
 
-def read_xlsx(path: Path, sheet_name: str | None = None, progress: Callable[[int, int], None] | None = None) -> Sheet:
-    if path.suffix.lower() == ".xls":
-        raise _rejected(path, Text("旧版 .xls 格式：请另存为 .xlsx", "the old .xls format: save it as .xlsx"))
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise _rejected(path, Text("文件不存在", "no such file")) from None
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _rejected(path, Text(f"不是有效的 .xlsx 文件：{exc}", f"not a valid .xlsx file: {exc}")) from None
-    try:
-        sheet = _pick_sheet(book, path, sheet_name)
-        declared = sheet.max_row or 0  # what the file says, for the progress bar only
-        sheet.reset_dimensions()  # some writers record wrong dimensions; read what is there
-        rows = []
-        for row in sheet.iter_rows(min_row=1, values_only=True):
-            rows.append(list(row))
-            if progress is not None and len(rows) % 5000 == 0:
-                progress(len(rows), max(declared, len(rows)))
-        _fill_merged(rows, _merged_ranges(book, sheet))
-    finally:
-        book.close()
-    return Sheet(f"{path}[{sheet.title}]" if len(book.sheetnames) > 1 else str(path), list(enumerate(rows, start=1)))
-
-
-def _pick_sheet(book: Any, path: Path, name: str | None) -> Any:
-    if name is not None:
-        if name not in book.sheetnames:
-            listing = ", ".join(book.sheetnames)
-            raise _rejected(
-                path, Text(f"没有工作表 {name}（有：{listing}）", f"no sheet {name} (there are: {listing})")
-            )
-        return book[name]
-    # The first sheet that looks like a ledger: offices keep notes and charts on other sheets.
-    for sheet in book.worksheets:
-        head = [(i, list(r)) for i, r in enumerate(sheet.iter_rows(min_row=1, max_row=20, values_only=True), 1)]
-        try:
-            find_header(head)
-        except HeaderProblem:
-            continue
-        return sheet
-    return book.worksheets[0]
-
-
-def _merged_ranges(book: Any, sheet: Any) -> list[tuple[int, int, int, int]]:
-    """Merged ranges as (min_col, min_row, max_col, max_row), read from the sheet's XML.
-
-    openpyxl's streaming reader (needed for large ledgers) does not report merged cells;
-    they are listed at the end of the sheet's XML, so one pass over it finds them.
-    """
-    member = getattr(sheet, "_worksheet_path", None)
-    if member is None:
-        return []
-    with book._archive.open(member) as xml:
-        data = xml.read()
-    ranges = []
-    for match in _MERGE.finditer(data):
-        ref = match[1].decode("ascii")
-        if ":" in ref:
-            min_col, min_row, max_col, max_row = range_boundaries(ref)
-            ranges.append((int(min_col or 1), int(min_row or 1), int(max_col or 1), int(max_row or 1)))
-    return ranges
-
-
-def _fill_merged(rows: list[list[Any]], ranges: Sequence[tuple[int, int, int, int]]) -> None:
-    for min_col, min_row, max_col, max_row in ranges:
-        if min_row > len(rows):
-            continue
-        top = rows[min_row - 1]
-        value = top[min_col - 1] if min_col - 1 < len(top) else None
-        for r in range(min_row, min(max_row, len(rows)) + 1):
-            row = rows[r - 1]
-            if len(row) < max_col:
-                row.extend([None] * (max_col - len(row)))
-            for c in range(min_col, max_col + 1):
-                row[c - 1] = value
+def _csv_problem(error: str, start: int, line: int) -> Text:
+    if "unexpected end of data" in error:
+        return Text(
+            f'第 {start} 行的引号（"）一直没有闭合：其后的内容都被读成了一个单元格',
+            f'the quote (") opened at line {start} is never closed: everything after it would be one cell',
+        )
+    if "expected after" in error:
+        return Text(
+            f'第 {line} 行的引号在单元格中间结束：单元格内的引号应写成两个（""）',
+            f'a quote ends a cell in the middle of it at line {line}: a quote inside a quoted cell is written ""',
+        )
+    if "field larger than field limit" in error:
+        return Text(
+            f"第 {start} 行起的单元格超过 {csv.field_size_limit()} 个字符（引号未闭合？）",
+            f"a cell from line {start} is longer than {csv.field_size_limit()} characters (an unclosed quote?)",
+        )
+    return Text(f"CSV 格式错误（第 {line} 行）：{error}", f"bad CSV at line {line}: {error}")
 
 
 def read_sheet(

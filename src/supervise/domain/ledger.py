@@ -17,9 +17,11 @@ from typing import Any
 
 from supervise.domain.deadlines import DeadlinePolicy, Reading, Unreadable, read_deadline, read_kind
 from supervise.domain.errors import Defect, InputRejected
+from supervise.domain.ledger_cells import bad_cells
 from supervise.domain.ledger_columns import (
     Header,
     HeaderProblem,
+    column_letter,
     duplicate_columns,
     find_header,
     read_number,
@@ -66,7 +68,11 @@ def parse_ledger(
         raise InputRejected(source, [Defect(source, "", "", exc.text)]) from None
     defects = [Defect(source, f"row {header.row}", label, text) for label, text in duplicate_columns(header)]
     places = SheetPlaces(source, header, directory)
-    groups, row_defects = group_rows(sheet.rows[header.index + 1 :], header, source)
+    data_rows = sheet.rows[header.index + 1 :]
+    # Reported first: where a cell holds an error value or an uncalculated formula, that is the defect to fix,
+    # not the "empty number" or "unreadable deadline" that reading it would report at the same place.
+    defects += _unusable_cells(data_rows, header, source)
+    groups, row_defects = group_rows(data_rows, header, source)
     defects += row_defects
     reader = _ProblemReader(header, places, policy, registry, source, defects)
     problems = []
@@ -81,6 +87,13 @@ def parse_ledger(
     except InputRejected as exc:
         raise InputRejected(source, sorted(exc.defects, key=_row_order)) from None
     return parsed, LedgerRead(sum(len(g.rows) for g in groups), header.unused)
+
+
+def _unusable_cells(rows: Sequence[Row], header: Header, source: str) -> list[Defect]:
+    """Error values and uncalculated formulas in the columns the reader uses (the light is derived, never read)."""
+    used = [c for field, cols in header.columns.items() if field != "light" for c in cols]
+    label = {c: f"{header.names[c]} ({column_letter(c)})" for c in used}
+    return [Defect(source, f"row {row}", label[c], text) for row, c, text in bad_cells(rows, sorted(label))]
 
 
 def _row_order(defect: Defect) -> tuple[int, int]:
