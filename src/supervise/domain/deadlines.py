@@ -111,10 +111,11 @@ def read_deadline(value: object, reference: dt.date) -> Reading:
     """Read one deadline cell: text, an Excel date, or an Excel serial number. Empty gives an empty reading."""
     if value is None:
         return Reading(None, None)
-    if isinstance(value, dt.datetime):
-        return Reading(None, value.date())
     if isinstance(value, dt.date):
-        return Reading(None, value)
+        # A date cell too can be a typo, or Excel's day 0 (1900-01-00) left by an empty formula.
+        date = value.date() if isinstance(value, dt.datetime) else value
+        _check_year(date.year, date.isoformat())
+        return Reading(None, date)
     if isinstance(value, bool):
         raise Unreadable(EXPECTED)
     if isinstance(value, int | float):
@@ -217,7 +218,9 @@ def _next_month_date(m: re.Match[str], reference: dt.date) -> dt.date:
 def _from_number(value: float) -> dt.date:
     """An Excel number: a serial date (a date cell formatted as a number), or 2024.12 typed as a number."""
     if 20000 <= value <= 80000 and float(value).is_integer():
-        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        date = _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        _check_year(date.year, f"{int(value)} ({date.isoformat()})")
+        return date
     written = repr(float(value))
     match = re.fullmatch(r"(\d{4})\.(\d{1,2})", written)
     if match and len(match[2]) == 1 and match[2] == "1":

@@ -6,7 +6,6 @@ key; nothing about the database is known here (the import service resolves names
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -17,15 +16,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from supervise.domain.errors import Defect, InputRejected
+from supervise.domain.plan_fields import Count, Email, Name100, Name200, Number, PlanDate, StateName, TextBlock
 from supervise.domain.registry import WorkflowRegistry
 from supervise.domain.text import Text
 from supervise.domain.workflow import Role
-from supervise.domain.yamlsource import parse_yaml, pydantic_defects
+from supervise.domain.yamlsource import parse_yaml, pydantic_defects, pydantic_text
 
 Kind = Literal["immediate", "dated", "long_term"]
 KINDS: tuple[Kind, ...] = ("immediate", "dated", "long_term")
 # Local parts stay ASCII so that addresses survive every mail server; names may be Chinese.
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[^\s@]+\.[^\s@]+$")
+# The domain is plain ASCII labels (an internationalised one in its xn-- form): nothing that a mail
+# header or an SMTP envelope would read as a separator (, ; < > " spaces) can reach either.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"^[A-Za-z0-9._%+-]+@{_LABEL}(?:\.{_LABEL})+$")
 
 
 class _Strict(BaseModel):
@@ -33,18 +36,18 @@ class _Strict(BaseModel):
 
 
 class Period(_Strict):
-    start: dt.date
-    end: dt.date
+    start: PlanDate
+    end: PlanDate
 
 
 class RoundSpec(_Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name200
     code: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,40}$")
-    inspecting_body: str | None = None
-    inspected_unit: str | None = None
+    inspecting_body: Name200 | None = None
+    inspected_unit: Name200 | None = None
     inspection: Period | None = None
-    feedback_date: dt.date | None = None
-    timezone: str = "Asia/Shanghai"
+    feedback_date: PlanDate | None = None
+    timezone: str = Field(default="Asia/Shanghai", max_length=64)
 
     @field_validator("timezone")
     @classmethod
@@ -57,9 +60,9 @@ class RoundSpec(_Strict):
 
 
 class PersonSpec(_Strict):
-    name: str = Field(min_length=1, max_length=100)
-    email: str | None = None
-    unit: str | None = None
+    name: Name100
+    email: Email | None = None
+    unit: Name200 | None = None
     roles: list[Role] = Field(default_factory=list)
 
     @field_validator("email")
@@ -71,31 +74,31 @@ class PersonSpec(_Strict):
 
 
 class MeasureSpec(_Strict):
-    text: str = Field(min_length=1)
-    unit: str | None = None
-    deadline: dt.date | None = None
-    state: str | None = None
+    text: TextBlock
+    unit: Name200 | None = None
+    deadline: PlanDate | None = None
+    state: StateName | None = None
 
 
 class ProblemSpec(_Strict):
-    number: int = Field(ge=1)
-    title: str = Field(min_length=1)
-    category: str | None = None
+    number: Number
+    title: TextBlock
+    category: Name200 | None = None
     kind: Kind = "dated"
-    leader: str | None = None
-    lead_unit: str | None = None
-    units: list[str] = Field(default_factory=list)
-    deadline: dt.date | None = None
-    progress: str | None = None
-    workflow: str = "problem"
-    state: str | None = None
-    rebound_count: int = Field(default=0, ge=0)
+    leader: Name100 | None = None
+    lead_unit: Name200 | None = None
+    units: list[Name200] = Field(default_factory=list)
+    deadline: PlanDate | None = None
+    progress: TextBlock | None = None
+    workflow: StateName = "problem"
+    state: StateName | None = None
+    rebound_count: Count = 0
     measures: list[MeasureSpec] = Field(default_factory=list)
 
 
 class Plan(_Strict):
     round: RoundSpec
-    units: list[str] = Field(default_factory=list)
+    units: list[Name200] = Field(default_factory=list)
     people: list[PersonSpec] = Field(default_factory=list)
     problems: list[ProblemSpec] = Field(default_factory=list)
 
@@ -142,7 +145,7 @@ def validate_plan(
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        defects += [locate.defect(_loc(err["loc"]), _pydantic_text(err)) for err in exc.errors()]
+        defects += [locate.defect(_loc(err["loc"]), pydantic_text(err)) for err in exc.errors()]
     if plan is not None:
         defects += plan_defects(plan, locate, registry)
     if defects:
@@ -153,14 +156,6 @@ def validate_plan(
 
 def _loc(loc: Iterable[Any]) -> tuple[str | int, ...]:
     return tuple(p for p in loc if not str(p).startswith("function-"))
-
-
-def _pydantic_text(err: Any) -> Text:
-    if err["type"] == "extra_forbidden":
-        return Text("未知的键", "unknown key")
-    if err["type"] == "missing":
-        return Text("缺少必填项", "required key is missing")
-    return Text(f"取值无效：{err['msg']}", f"invalid value: {err['msg']}")
 
 
 def _unique_places(defects: list[Defect]) -> list[Defect]:

@@ -10,6 +10,7 @@ import yaml
 
 from supervise.domain.errors import Defect, InputRejected
 from supervise.domain.text import Text
+from supervise.domain.yamlshape import index_lines, shape_defects
 
 Path = tuple[str | int, ...]
 
@@ -54,9 +55,13 @@ def dotted(path: Iterable[str | int]) -> str:
 
 
 def parse_yaml(text: str, source: str, error: type[InputRejected] = InputRejected) -> YamlDocument:
-    """Parse one YAML document; a syntax error is reported with its line, as ``error``."""
+    """Parse one YAML document; a syntax error, a duplicate key or an alias bomb is reported with its line."""
     try:
         node = yaml.compose(text, Loader=_Loader)
+        if node is not None:
+            shape = shape_defects(node, source)
+            if shape:
+                raise error(source, shape)
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -65,22 +70,11 @@ def parse_yaml(text: str, source: str, error: type[InputRejected] = InputRejecte
         raise error(
             source, [Defect(source, where, "", Text(f"YAML 语法错误：{problem}", f"YAML syntax: {problem}"))]
         ) from exc
-    lines: dict[Path, int] = {}
-    if node is not None:
-        _index(node, (), lines)
-    return YamlDocument(source, data, lines)
-
-
-def _index(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            child = (*path, str(key_node.value))
-            _index(value_node, child, lines)
-            lines[child] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, (*path, i), lines)
+    except RecursionError:
+        # PyYAML composes and constructs recursively: hundreds of levels of brackets exhaust the stack.
+        problem = Text("嵌套层次过深，无法读取", "nested too deeply to read")
+        raise error(source, [Defect(source, "", "", problem)]) from None
+    return YamlDocument(source, data, index_lines(node) if node is not None else {})
 
 
 def pydantic_defects(doc: YamlDocument, errors: list[Any], prefix: Path = ()) -> list[Defect]:
@@ -88,12 +82,44 @@ def pydantic_defects(doc: YamlDocument, errors: list[Any], prefix: Path = ()) ->
     out = []
     for err in errors:
         loc = (*prefix, *(p for p in err["loc"] if not str(p).startswith("function-")))
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            problem = Text("未知的键", "unknown key")
-        elif err["type"] == "missing":
-            problem = Text("缺少必填项", "required key is missing")
-        else:
-            problem = Text(f"取值无效：{msg}", f"invalid value: {msg}")
-        out.append(doc.defect(loc, problem))
+        out.append(doc.defect(loc, pydantic_text(err)))
     return out
+
+
+def pydantic_text(err: Any) -> Text:
+    """What a pydantic error means, in both languages, for the errors a plan or a definition meets."""
+    kind, ctx, msg = err["type"], err.get("ctx") or {}, err["msg"]
+    texts: dict[str, tuple[str, str]] = {
+        "extra_forbidden": ("未知的键", "unknown key"),
+        "missing": ("缺少必填项", "required key is missing"),
+        "string_too_long": (
+            f"过长：最多 {ctx.get('max_length')} 个字符，此处 {_length(err)} 个",
+            f"too long: at most {ctx.get('max_length')} characters, found {_length(err)}",
+        ),
+        "string_too_short": ("不能为空", "must not be empty"),
+        "greater_than_equal": (f"应不小于 {ctx.get('ge')}", f"must be at least {ctx.get('ge')}"),
+        "less_than_equal": (f"应不大于 {ctx.get('le')}", f"must be at most {ctx.get('le')}"),
+        "int_parsing": ("应为整数", "expected a whole number"),
+        "int_from_float": ("应为整数", "expected a whole number"),
+        "date_from_datetime_parsing": ("应为日期，如 2024-06-30", "expected a date such as 2024-06-30"),
+        "date_parsing": ("应为日期，如 2024-06-30", "expected a date such as 2024-06-30"),
+        "date_from_datetime_inexact": ("应为日期，如 2024-06-30", "expected a date such as 2024-06-30"),
+        "date_type": (f"应为日期（如 2024-06-30），此处为数字 {ctx.get('value')}", msg),
+        "implausible_year": (f"年份不合理：{ctx.get('year')}（应在 {ctx.get('first')}–{ctx.get('last')} 之间）", msg),
+        "control_character": (f"含有控制字符 U+{ctx.get('code')}（第 {ctx.get('position')} 个字符）", msg),
+        "line_break": (f"名称只能是一行：第 {ctx.get('position')} 个字符处换行", msg),
+        "number_type": (f"应为整数，此处为 {ctx.get('value')}", msg),
+        "string_type": ("应为文本", "expected text"),
+        "list_type": ("应为列表", "expected a list"),
+        "model_type": ("应为映射（键: 值）", "expected a mapping (key: value)"),
+        "dict_type": ("应为映射（键: 值）", "expected a mapping (key: value)"),
+    }
+    if kind in ("extra_forbidden", "missing"):
+        return Text(*texts[kind])
+    zh, en = texts.get(kind, (msg, msg))
+    return Text(f"取值无效：{zh}", f"invalid value: {en}")
+
+
+def _length(err: Any) -> int | str:
+    value = err.get("input")
+    return len(value) if isinstance(value, str) else "?"
