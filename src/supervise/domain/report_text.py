@@ -40,13 +40,13 @@ _BODY = re.compile(r"^(?:整改(?:情况|进展|进展情况|落实情况|措施
 _BODY_INLINE = re.compile(r"整改(?:情况|进展|进展情况|落实情况|措施)\s*[:：]")
 _DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _QUOTES = {"“": "”", '"': '"', "「": "」", "『": "』", "‘": "’", "'": "'", "＂": "＂"}
-_AFTER_TITLE = re.compile(
-    r"^(?:等?的?问题|方面(?:的问题)?)?(?:的?整改(?:情况|落实情况|进展)?)?\s*[。．.;；:：,，]?\s*$"
-)
+# Matched at a position (``match(text, pos)``), so no ``^``: it would only match at the string's start.
+_AFTER_TITLE = re.compile(r"(?:等?的?问题|方面(?:的问题)?)?(?:的?整改(?:情况|落实情况|进展)?)?\s*[。．.;；:：,，]?\s*$")
 _UNQUOTED = re.compile(r"^关于(.+?)(?:等?的?问题|方面)(?:的?整改(?:情况)?)?\s*[。．.;；]?\s*$")
 # The issuer's name at the foot, above the date: 中共××区委, ××县人民政府, ××党组.
 _SIGNATURE = re.compile(r"^(?:中共)?[^\s，,。;；:：]{1,30}(?:委员会|区委|县委|市委|党委|党组|政府|办公室)$")
 _CLOSING = ("欢迎", "如有意见", "联系方式", "联系电话", "公开期限", "电子邮箱", "邮政信箱", "特此通报")
+_HEAD_CHARS, _TITLE_CHARS = 1000, 300
 IMMEDIATE = ("立行立改", "即知即改", "立即整改")
 LONG_TERM = ("长期坚持", "需长期坚持", "长期整改")
 
@@ -109,8 +109,10 @@ def read_round(text: str) -> tuple[RoundSpec | None, dt.date | None]:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if not lines:
         return None, None
-    head = " ".join(lines[:4])
-    name = re.search(r"关于(.+?)(?:反馈意见)?(?:集中)?整改(?:落实|工作)?(?:进展)?情况的通报", lines[0])
+    # The title and the opening paragraph are short: looking further only costs time (the searches
+    # below are quadratic on a long line without punctuation, such as a file that is not a report).
+    head = " ".join(ln[:_HEAD_CHARS] for ln in lines[:4])
+    name = re.search(r"关于(.+?)(?:反馈意见)?(?:集中)?整改(?:落实|工作)?(?:进展)?情况的通报", lines[0][:_TITLE_CHARS])
     spec: dict[str, Any] = {"name": name[1].strip('“”"') if name else None}
     issuer = re.match(r"^(.+?)关于", lines[0])
     body = re.search(r"[,，]?([^,，。;；]*?(?:巡视|巡察)组)[^,，。]*?对(.+?)(?:进行了|开展了)", head)
@@ -241,10 +243,11 @@ def _title(head: str) -> str | None:
     start = head.find("关于")
     rest = head[start + 2 :].lstrip() if start >= 0 else head
     if rest and rest[0] in _QUOTES:
-        close = _QUOTES[rest[0]]
-        # The last closing quote after which only a heading's ending follows (的问题。, 问题的整改…).
+        closing = {_QUOTES[rest[0]], "”", '"'}
+        # The last closing quote after which only a heading's ending follows (的问题。, 问题的整改…); matched
+        # in place (no slice per quote), so a line of a hundred thousand quotes costs one pass.
         for pos in range(len(rest) - 1, 0, -1):
-            if rest[pos] in (close, "”", '"') and _AFTER_TITLE.match(rest[pos + 1 :]):
+            if rest[pos] in closing and _AFTER_TITLE.match(rest, pos + 1):
                 title = rest[1:pos].strip()
                 return title or None
         return None
@@ -310,8 +313,10 @@ def _problem_data(
 
 
 # Enumerated actions inside a 整改情况 text: 一是…二是…, 一方面…另一方面…, (1)…(2)…, ①…②…
+# No ``\s*`` before the enumerator: the look-behind already accepts one after a space, and a leading
+# ``\s*`` would rescan a run of spaces from each of its positions (quadratic on a long run).
 _ITEM = re.compile(
-    r"(?:^|(?<=[。；;，,！!：:\s]))\s*(?:(?P<cn>[一二三四五六七八九十]+)是|(?P<side>另?一方面)"
+    r"(?:^|(?<=[。；;，,！!：:\s]))(?:(?P<cn>[一二三四五六七八九十]+)是|(?P<side>另?一方面)"
     r"|[(（](?:(?P<num>\d{1,2})|(?P<cnp>[一二三四五六七八九十]+))[)）]|(?P<circ>[①-⑳]))"
 )
 
