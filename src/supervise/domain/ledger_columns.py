@@ -149,16 +149,19 @@ def _header(row_number: int, index: int, cells: Sequence[object]) -> Header:
     columns: dict[str, list[int]] = {}
     names: dict[int, str] = {}
     unused: list[str] = []
+    previous: str | None = None
     for c, cell in enumerate(cells):
         if cell is None or not str(cell).strip():
+            previous = None
             continue
         name = " ".join(str(cell).split())
+        # A group header merged across columns repeats itself in each: keep its first column only.
+        repeated, previous = name == previous, name
+        if repeated:
+            continue
         field = field_of(cell)
         if field is None:
             unused.append(f"{name} ({column_letter(c)})")
-            continue
-        # A group header merged across columns repeats itself: keep its first column only.
-        if field in columns and names[columns[field][-1]] == name and columns[field][-1] == c - 1:
             continue
         names[c] = name
         columns.setdefault(field, []).append(c)
