@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import signal
+import time
 
 import pytest
 from sqlalchemy import select
@@ -45,6 +47,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(stack: 
 
     stack.scan(at(DAY))
     wait_until(lambda: server.count() >= 10, TIMEOUT, "the batch to be under way")
+    time.sleep(random.uniform(0, 0.1))  # anywhere in a message's cycle (~85 ms here), the window included
     if victim == "whole worker":
         worker.kill()  # the main process and its pool child, at once
         stack.forget_unacked()  # Redis hands its task back only after the visibility timeout
