@@ -52,12 +52,14 @@ def test_a_redis_restart_loses_task_messages_but_no_reminder(stack: Stack, tmp_p
     assert stack.count(reminder_runs) == 1  # the queued scan was lost with the queue
 
     # 2. Redis is down when the next scan has committed and publishes its send task.
-    lock = OutboxLock(stack)
-    stack.scan(ticks[2])
-    lock.waiting_scan()
-    stack.redis.stop()
     before = stack.count(outbox)
-    lock.release()  # the scan commits its prompts, then cannot publish the send task
+    lock = OutboxLock(stack)
+    try:
+        stack.scan(ticks[2])
+        lock.waiting_scan()
+        stack.redis.stop()
+    finally:
+        lock.release()  # the scan commits its prompts, then cannot publish the send task
     wait_until(lambda: stack.count(outbox) > before, TIMEOUT, "the scan to commit")
     wait_until(lambda: "raised unexpected" in worker.output(), TIMEOUT, "the publish to fail")
     stack.redis.start()

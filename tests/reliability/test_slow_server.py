@@ -51,10 +51,10 @@ def test_a_batch_slower_than_the_lease_is_never_sent_by_two_senders(ctx: Context
         mailer = SmtpMailer(MailSettings(smtp.url, "office@example.org", tmp_path, timeout=5))
         results.append(deliver(ctx, mailer, options))  # the real clock: the lease runs out for real
 
-    first = threading.Thread(target=sender)
+    first = threading.Thread(target=sender, daemon=True)
     first.start()
     time.sleep(LEASE.total_seconds() * 1.25)  # the first sender's claim is older than the lease now
-    second = threading.Thread(target=sender)
+    second = threading.Thread(target=sender, daemon=True)
     second.start()
     for t in (first, second):
         t.join(60)
