@@ -130,6 +130,9 @@ class Evaluator:
         return rem.review.latest_due(self.today, self.cal), None, deadline
 
 
+_UNSEEN: Any = object()  # not in the memo yet (None there means: not due)
+
+
 def due_rows(
     conn: Connection,
     subject_type: str,
@@ -138,7 +141,8 @@ def due_rows(
     seen: set[int] | None,
     round_ids: Container[int] | None = None,
 ) -> Iterator[list[tuple[Row, Hit]]]:
-    """The rows matching ``where`` that are due, with what each is due, in lists of up to ``CHUNK``.
+    """The rows matching ``where`` that are due, with what each is due, in batches: a batch goes out
+    once it holds ``CHUNK`` rows, and at the end.
 
     Rows of rounds outside ``round_ids`` (None: every round) are left for another time zone's
     pass; every other row is looked at once per ``seen`` (ids of this subject type; None when
@@ -165,9 +169,6 @@ def due_rows(
             out = []
     if out:
         yield out
-
-
-_UNSEEN: Any = object()  # not in the memo yet (None there means: not due)
 
 
 def tracking_states(workflow: Workflow) -> list[str]:
