@@ -47,7 +47,7 @@ def populate(ctx: Context, items: int, unit_count: int = 500, leader_count: int 
         ids = dict(conn.execute(select(problems.c.number, problems.c.id)).all())
         conn.execute(
             insert(problem_units),
-            [{"problem_id": ids[r["number"]], "unit_id": unit_ids[(r["number"] + 1) % unit_count]} for r in rows],
+            [{"problem_id": ids[n], "unit_id": unit_ids[(n + 1) % unit_count]} for n in range(1, len(rows) + 1)],
         )
         conn.execute(
             insert(measures),
@@ -98,7 +98,8 @@ def _measure(problem_id: int, problem: dict[str, object], seq: int, unit_id: int
 def working_days(ctx: Context, count: int, start: dt.date = START) -> list[dt.date]:
     with ctx.reading() as conn:
         cal = load_calendar(conn)
-    days, day = [], start
+    days: list[dt.date] = []
+    day = start
     while len(days) < count:
         if cal.is_workday(day):
             days.append(day)

@@ -63,7 +63,7 @@ class Office:
             ProblemSpec(
                 number=n,
                 title=f"问题{n}：整改事项",
-                kind=self.kind,  # type: ignore[arg-type]
+                kind=self.kind,
                 leader=f"领导{self.leader_of(n)}",
                 lead_unit=units[n - 1],
                 deadline=self.deadline(n),

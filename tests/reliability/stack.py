@@ -56,7 +56,7 @@ class Stack:
         self.ctx = Context(make_engine(database_url), load_registry(), clock)
         self.processes: list[Process] = []
         self._publisher: Celery | None = None
-        self._forgotten: set[bytes] = set()
+        self._forgotten: set[bytes | str] = set()
 
     # --- processes -------------------------------------------------------------------------
 

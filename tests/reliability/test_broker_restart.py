@@ -17,6 +17,7 @@ ticks without any fault.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,7 @@ DAYS = [dt.date(2024, 6, 12), dt.date(2024, 6, 13), dt.date(2024, 6, 14)]  # Wed
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
-def test_a_redis_restart_loses_task_messages_but_no_reminder(stack: Stack, tmp_path) -> None:
+def test_a_redis_restart_loses_task_messages_but_no_reminder(stack: Stack, tmp_path: Path) -> None:
     office = Office(problems=36, leaders=3, deadline=lambda n: DAYS[n % 3])
     ticks = [at(day, 10, minute) for day in DAYS for minute in (0, 5)]
     expected = control_run(office, ticks, tmp_path)

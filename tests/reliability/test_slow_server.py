@@ -38,7 +38,9 @@ def ctx(pg_url: str) -> Iterator[Context]:
     context.engine.dispose()
 
 
-def test_a_batch_slower_than_the_lease_is_never_sent_by_two_senders(ctx: Context, smtp: SmtpServer, tmp_path: Path):
+def test_a_batch_slower_than_the_lease_is_never_sent_by_two_senders(
+    ctx: Context, smtp: SmtpServer, tmp_path: Path
+) -> None:
     office = Office(problems=21, leaders=3, deadline=lambda n: DAY)
     office.load(ctx)
     expected = office.due_on(ctx.workflows, "due", list(range(1, 22)))

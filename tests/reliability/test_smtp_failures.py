@@ -29,10 +29,10 @@ UNAVAILABLE = contact(7)  # 451 on every attempt
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
-def attempts(stack: Stack) -> dict[str, tuple[str, int, str | None]]:
+def attempts(stack: Stack) -> dict[str, tuple[str, int, str]]:
     with stack.ctx.reading() as conn:
         rows = conn.execute(select(outbox.c.to_addr, outbox.c.state, outbox.c.attempts, outbox.c.last_error))
-        return {r.to_addr: (r.state, r.attempts, r.last_error) for r in rows}
+        return {r.to_addr: (r.state, r.attempts, r.last_error or "") for r in rows}
 
 
 def wait_for_attempt(stack: Stack, n: int) -> None:

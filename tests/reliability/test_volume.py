@@ -43,7 +43,7 @@ def test_the_scan_and_the_delivery_keep_up_with_thousands_of_open_items(stack: S
     received = Counter(r.message_id for r in server.snapshot())
     assert len(received) == prompts and set(received.values()) == {1}
     with stack.ctx.reading() as conn:
-        listed = dict(
+        listed: dict[str, int] = dict(
             conn.execute(
                 select(outbox.c.message_id, func.count())
                 .join(work_prompts, work_prompts.c.id == outbox.c.prompt_id)
