@@ -75,6 +75,7 @@ def _norm(header: str) -> str:
     return stripped or _NOISE.sub("", text)
 
 
+_LONGEST_HEADER = 100
 _ALIASES: dict[str, str] = {}
 for _field, (_zh, _en, _others) in FIELDS.items():
     for _alias in (_zh, _en, *_others):
@@ -84,7 +85,10 @@ for _field, (_zh, _en, _others) in FIELDS.items():
 def field_of(header: object) -> str | None:
     if header is None:
         return None
-    return _ALIASES.get(_norm(str(header)))
+    text = str(header)
+    # No header is this long; a long cell in the first rows (a title, or junk) is not normalised at all
+    # (the bracket pattern is quadratic on a cell full of opening brackets).
+    return None if len(text) > _LONGEST_HEADER else _ALIASES.get(_norm(text))
 
 
 def export_headers(lang: str) -> dict[str, str]:
@@ -184,7 +188,8 @@ def duplicate_columns(header: Header) -> list[tuple[str, Text]]:
 _UNIT_SPLIT = re.compile(r"[；;、，,\n\r/]+|\s{2,}")
 # Measures are sentences that contain 、 and ，: they split on lines, semicolons and enumerations only.
 _MEASURE_SPLIT = re.compile(r"[\n\r]+|[；;]+")
-_CN = "[一二三四五六七八九十]+"
+# 一 … 九十九, bounded: an unbounded run would be rescanned from each of its characters (quadratic).
+_CN = "[一二三四五六七八九十]{1,3}"
 _ENUMERATION = re.compile(rf"[(（]?\d{{1,2}}[)）.、．](?!\d)|[①-⑳]|[(（]{_CN}[)）]|{_CN}是")
 # An enumerator counts at the start of the text or after a sentence or clause ends.
 _ENUMERATION_AFTER = frozenset("。；;\n\r \t")

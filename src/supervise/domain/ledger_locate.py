@@ -103,8 +103,8 @@ class SheetPlaces:
         return self.header.label(shared.get(name, name))
 
 
-_CJK = r"[\u3000-\u9fff\uff00-\uffef]"
-_BREAK = re.compile(rf"(?<={_CJK})\s*\n\s*|\s*\n\s*(?={_CJK})")
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+_SPACE = re.compile(r"\s+")
 
 
 def cell_text(value: object) -> str:
@@ -127,4 +127,13 @@ def one_line(text: str) -> str:
     if "\n" not in text and "\r" not in text:
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return " ".join(_BREAK.sub("", text).split("\n")).strip()
+
+    def join(run: re.Match[str]) -> str:
+        """A run of space with a line break: nothing next to Chinese, a space elsewhere (each run once: linear)."""
+        if "\n" not in run[0]:
+            return run[0]
+        start, end = run.span()
+        beside = text[start - 1 : start] + text[end : end + 1]
+        return "" if _CJK.search(beside) else run[0].replace("\n", " ")
+
+    return _SPACE.sub(join, text).strip()

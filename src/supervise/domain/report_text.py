@@ -115,9 +115,9 @@ def read_round(text: str) -> tuple[RoundSpec | None, dt.date | None]:
     name = re.search(r"关于(.+?)(?:反馈意见)?(?:集中)?整改(?:落实|工作)?(?:进展)?情况的通报", lines[0][:_TITLE_CHARS])
     spec: dict[str, Any] = {"name": name[1].strip('“”"') if name else None}
     issuer = re.match(r"^(.+?)关于", lines[0])
-    body = re.search(r"[,，]?([^,，。;；]*?(?:巡视|巡察)组)[^,，。]*?对(.+?)(?:进行了|开展了)", head)
+    body = _inspection(head)
     if body:
-        spec["inspecting_body"], spec["inspected_unit"] = body[1].strip(), body[2].strip()
+        spec["inspecting_body"], spec["inspected_unit"] = body
     elif issuer:
         spec["inspected_unit"] = issuer[1]
     period = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日至(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日", head)
@@ -136,6 +136,24 @@ def read_round(text: str) -> tuple[RoundSpec | None, dt.date | None]:
         return RoundSpec.model_validate({k: v for k, v in spec.items() if v is not None}), report_date
     except ValidationError:  # a "name" too long to be one: the office names the round instead
         return None, report_date
+
+
+_TEAM = re.compile(r"(?:巡视|巡察)组")
+_TARGET = re.compile(r"[^,，。]{0,20}?对([^,，。]{1,60}?)(?:进行了|开展了)")
+
+
+def _inspection(head: str) -> tuple[str, str] | None:
+    """(inspecting body, inspected unit) from ``…,省委第十一巡视组对江夏区进行了巡视``.
+
+    Found from each ``巡视组`` outward rather than by one pattern with three lazy groups,
+    which backtracks in cubic time on a line of repeated words.
+    """
+    for team in _TEAM.finditer(head):
+        target = _TARGET.match(head, team.end())
+        if target is not None:
+            start = max(head.rfind(mark, 0, team.start()) for mark in ",，。;；") + 1
+            return head[start : team.end()].strip(), target[1].strip()
+    return None
 
 
 def _feedback_date(feedback: re.Match[str], period: re.Match[str] | None) -> dt.date | None:
@@ -257,7 +275,7 @@ def _title(head: str) -> str | None:
 
 def _category(text: str) -> str | None:
     """``(一)在“落实党中央决策部署”方面`` -> 落实党中央决策部署; a plain section (一、巡视整改组织领导情况) -> None."""
-    quoted = re.search(r"[“\"「](.+)[”\"」]", text)
+    quoted = re.search(r"[“\"「](.+)[”\"」]", text[:_TITLE_CHARS])  # a category is short; the search is quadratic
     if quoted and "方面" in text:
         return quoted[1]
     if text.endswith(("方面", "方面的问题", "方面问题")):
@@ -316,8 +334,8 @@ def _problem_data(
 # No ``\s*`` before the enumerator: the look-behind already accepts one after a space, and a leading
 # ``\s*`` would rescan a run of spaces from each of its positions (quadratic on a long run).
 _ITEM = re.compile(
-    r"(?:^|(?<=[。；;，,！!：:\s]))(?:(?P<cn>[一二三四五六七八九十]+)是|(?P<side>另?一方面)"
-    r"|[(（](?:(?P<num>\d{1,2})|(?P<cnp>[一二三四五六七八九十]+))[)）]|(?P<circ>[①-⑳]))"
+    r"(?:^|(?<=[。；;，,！!：:\s]))(?:(?P<cn>[一二三四五六七八九十]{1,3})是|(?P<side>另?一方面)"
+    r"|[(（](?:(?P<num>\d{1,2})|(?P<cnp>[一二三四五六七八九十]{1,3}))[)）]|(?P<circ>[①-⑳]))"
 )
 
 
