@@ -266,11 +266,19 @@ def _title(head: str) -> str | None:
         # in place (no slice per quote), so a line of a hundred thousand quotes costs one pass.
         for pos in range(len(rest) - 1, 0, -1):
             if rest[pos] in closing and _AFTER_TITLE.match(rest, pos + 1):
-                title = rest[1:pos].strip()
-                return title or None
+                return _balanced(rest[1:pos].strip())
         return None
     match = _UNQUOTED.match("关于" + rest)
-    return match[1].strip() if match else None
+    return _balanced(match[1].strip()) if match else None
+
+
+def _balanced(title: str) -> str | None:
+    """The title if its inner quotes pair up; a lost opening quote (关于南部街道“空心化”加剧”的问题) is a typo
+    to be fixed, not a title ending in a stray quote."""
+    if not title:
+        return None
+    pairs = (("“", "”"), ("「", "」"), ("『", "』"))
+    return title if all(title.count(a) == title.count(b) for a, b in pairs) else None
 
 
 def _category(text: str) -> str | None:
