@@ -70,6 +70,11 @@ def parse_yaml(text: str, source: str, error: type[InputRejected] = InputRejecte
         raise error(
             source, [Defect(source, where, "", Text(f"YAML 语法错误：{problem}", f"YAML syntax: {problem}"))]
         ) from exc
+    except (ValueError, OverflowError) as exc:
+        # PyYAML lets a few errors out raw: an escape past U+10FFFF ("\U10010000"), an explicit
+        # !!timestamp that is no date. The file is refused like any other syntax error.
+        problem = Text(f"YAML 无法读取：{exc}", f"YAML cannot be read: {exc}")
+        raise error(source, [Defect(source, "", "", problem)]) from None
     except RecursionError:
         # PyYAML composes and constructs recursively: hundreds of levels of brackets exhaust the stack.
         problem = Text("嵌套层次过深，无法读取", "nested too deeply to read")
@@ -113,6 +118,8 @@ def pydantic_text(err: Any) -> Text:
         "list_type": ("应为列表", "expected a list"),
         "model_type": ("应为映射（键: 值）", "expected a mapping (key: value)"),
         "dict_type": ("应为映射（键: 值）", "expected a mapping (key: value)"),
+        "literal_error": (f"应为 {ctx.get('expected')}", f"expected {ctx.get('expected')}"),
+        "value_error": (str(ctx.get("error", msg)), str(ctx.get("error", msg))),
     }
     if kind in ("extra_forbidden", "missing"):
         return Text(*texts[kind])
