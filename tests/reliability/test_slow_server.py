@@ -18,6 +18,7 @@ import pytest
 from supervise.adapters.db import make_engine
 from supervise.adapters.mail import SmtpMailer
 from supervise.adapters.workflow_files import load_registry
+from supervise.services import audit
 from supervise.services.context import Context, utc_now
 from supervise.services.delivery import DeliveryOptions, DeliveryResult, deliver
 from supervise.services.reminders import ScanOptions, scan
@@ -64,3 +65,4 @@ def test_a_batch_slower_than_the_lease_is_never_sent_by_two_senders(
 
     check_deliveries(smtp.handler, expected)
     assert sum(len(r.sent) for r in results) == len(expected)
+    assert audit.verify(ctx).ok
