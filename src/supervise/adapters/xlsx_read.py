@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import re
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ _NO_RESULT = re.compile(
     + rb"c>"
 )
 Progress = Callable[[int, int], None]
+_NO_WORKSHEET = Text("工作簿中没有工作表（只有图表）", "the workbook has no worksheet (charts only)")
 
 
 def read_xlsx(path: Path, sheet_name: str | None = None, progress: Progress | None = None) -> Sheet:
@@ -120,7 +122,19 @@ def _open(path: Path) -> Any:
     except MemoryError:
         raise
     except Exception as exc:
+        if _charts_only(path):  # openpyxl cannot open a workbook of chart sheets alone
+            raise rejected(path, _NO_WORKSHEET) from None
         raise _damaged(path, exc) from None
+
+
+def _charts_only(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+    has = {n.split("/")[1] for n in names if n.startswith("xl/") and n.count("/") > 1}
+    return "chartsheets" in has and "worksheets" not in has
 
 
 def _read_rows(path: Path, book: Any, sheet: Any, progress: Progress | None) -> tuple[list[list[Any]], bytes]:
@@ -154,7 +168,7 @@ def _pick_sheet(book: Any, path: Path, name: str | None) -> Any:
             raise rejected(path, Text(f"工作表 {name} 是图表，不是表格", f"the sheet {name} is a chart, not a table"))
         return book[name]  # named: read even if hidden
     if not book.worksheets:
-        raise rejected(path, Text("工作簿中没有工作表（只有图表）", "the workbook has no worksheet (charts only)"))
+        raise rejected(path, _NO_WORKSHEET)
     visible = [s for s in book.worksheets if s.sheet_state == "visible"]
     for sheet in visible:
         if _looks_like_ledger(path, sheet):
@@ -189,15 +203,13 @@ def _looks_like_ledger(path: Path, sheet: Any) -> bool:
 def _merged_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
     """Merged ranges as (min_col, min_row, max_col, max_row), listed at the end of the sheet's XML.
 
-    A range written backwards (``H3:H2``) is read as the cells it covers.
+    openpyxl has parsed them already (it refuses a range written backwards as a damaged sheet).
     """
     ranges = []
     for m in _MERGE.finditer(xml):
-        if not m[3]:
-            continue  # a single cell: nothing to copy
-        cols = sorted((column_index_from_string(m[1].decode()), column_index_from_string(m[3].decode())))
-        rows = sorted((int(m[2]), int(m[4])))
-        ranges.append((cols[0], rows[0], cols[1], rows[1]))
+        if m[3]:  # a single-cell "range" has nothing to copy
+            first, last = column_index_from_string(m[1].decode()), column_index_from_string(m[3].decode())
+            ranges.append((first, int(m[2]), last, int(m[4])))
     return ranges
 
 
