@@ -32,6 +32,12 @@ class Context:
             yield conn
 
     @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """One connection for several short write transactions in a row, each opened with ``conn.begin()``."""
+        with self.engine.connect().execution_options(**{WRITE: True}) as conn:
+            yield conn
+
+    @contextmanager
     def reading(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
             yield conn

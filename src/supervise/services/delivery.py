@@ -98,12 +98,13 @@ def deliver(
         # has kept this long stops sending and gives the rest back, to be claimed afresh.
         stop_at = time.monotonic() + options.lease.total_seconds() / 2
         out_of_time = False
-        with closing(mailer.send(outgoing)) as outcomes:
+        with closing(mailer.send(outgoing)) as outcomes, ctx.write_connection() as conn:
             for key, outcome in outcomes:
                 # Each message is recorded the moment its outcome is known, in its own short
-                # transaction: a sender that dies mid-batch leaves at most the message on the
-                # wire unrecorded (to be sent again), never the messages before it.
-                with ctx.writing() as conn:
+                # transaction (on one connection for the batch): a sender that dies mid-batch
+                # leaves at most the message on the wire unrecorded (to be sent again), never
+                # the messages before it.
+                with conn.begin():
                     total.merge(_record(conn, token, now or ctx.clock(), {key: outcome}, [by_id.pop(key)], options))
                 if by_id and time.monotonic() > stop_at:
                     out_of_time = True
