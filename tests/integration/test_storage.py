@@ -43,3 +43,31 @@ def test_a_sqlite_write_transaction_holds_the_write_lock_from_its_first_statemen
         other.execute("BEGIN IMMEDIATE")
         other.execute("ROLLBACK")
         other.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_bulk_inserts_store_times_and_dates_as_the_orm_does(ctx):
+    from sqlalchemy import insert
+
+    from supervise.adapters.bulk import insert_rows
+    from supervise.adapters.tables import rounds
+
+    whole_second = dt.datetime(2024, 6, 12, 2, 0, tzinfo=dt.UTC)  # no microseconds: the format must not change
+    with ctx.writing() as conn:
+        insert_rows(
+            conn,
+            rounds,
+            ["name", "timezone", "created_at", "feedback_date"],
+            [["bulk", "Asia/Shanghai", whole_second, dt.date(2024, 1, 2)]],
+        )
+        conn.execute(
+            insert(rounds),
+            {
+                "name": "core",
+                "timezone": "Asia/Shanghai",
+                "created_at": whole_second,
+                "feedback_date": dt.date(2024, 1, 2),
+            },
+        )
+        stored = conn.execute(text("SELECT name, created_at, feedback_date FROM rounds ORDER BY name")).all()
+    assert stored[0][1:] == stored[1][1:] == ("2024-06-12 02:00:00.000000", "2024-01-02")

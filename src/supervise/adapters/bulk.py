@@ -38,7 +38,7 @@ def insert_rows(
     converters = [
         (i, _memoised(process))
         for i, name in enumerate(columns)
-        if (process := table.c[name].type.bind_processor(dialect)) is not None
+        if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
     if converters:
         rows = [_converted(row, converters) for row in rows]
