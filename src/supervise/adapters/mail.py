@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import smtplib
 import socket
 import ssl
 import tempfile
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
+from email.charset import Charset
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -29,6 +31,7 @@ from supervise.settings import MailSettings
 
 Verdict = Literal["sent", "transient", "permanent"]
 _CONTROL = dict.fromkeys(range(32), " ") | {127: " "}
+_UTF8 = Charset("utf-8")
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,8 @@ def build_message(out: Outgoing, sender: str) -> Message:
     which matters when a scan writes hundreds of prompts.)
     """
     msg = MIMEMultipart("alternative")
-    msg["From"] = formataddr(("supervise 整改督办", _address(sender)), charset="utf-8")
-    msg["To"] = formataddr((header_text(out.to_name), _address(out.to_addr)), charset="utf-8")
+    msg["From"] = formataddr(("supervise 整改督办", mailbox(sender)), charset="utf-8")
+    msg["To"] = _named(header_text(out.to_name), mailbox(out.to_addr))
     # A Header object, folded by the generator itself (typeshed only knows str values).
     msg["Subject"] = Header(header_text(out.subject), "utf-8")  # type: ignore[assignment]
     msg["Date"] = format_datetime(out.date)
@@ -87,11 +90,37 @@ def build_message(out: Outgoing, sender: str) -> Message:
 
 
 def _address(value: str) -> str:
-    """An address or Message-ID: ASCII, no spaces or control characters, or it is refused."""
+    """A Message-ID: ASCII, no spaces or control characters, or it is refused."""
     cleaned = header_text(value)
     if cleaned != value or " " in value or not value.isascii():
         raise ValueError(f"not a plain ASCII address: {value!r}")
     return value
+
+
+# One addr-spec and nothing else: a comma, an angle bracket or a quote in a stored address would make
+# the To header (and an envelope read from it) name a second recipient. The domain may be one label
+# (supervise@localhost, the default sender).
+_MAILBOX = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})*")
+
+
+def mailbox(value: str) -> str:
+    """A single plain address, or ValueError: the message is then recorded as failed, never sent elsewhere."""
+    if not _MAILBOX.fullmatch(value):
+        raise ValueError(f"not a single plain address: {value!r}")
+    return value
+
+
+def _named(name: str, address: str) -> str:
+    """``name <address>`` with the name always safe to decode.
+
+    A name that looks like an encoded word (``=?utf-8?q?=0D=0ABcc:…?=``) would be decoded by
+    the reader's mail program into a line break and a fake header; such a name, and any
+    non-ASCII one, is encoded here as a whole (base64), so that decoding gives back exactly
+    the text that was stored.
+    """
+    if name.isascii() and "=?" not in name:
+        return formataddr((name, address))
+    return f"{_UTF8.header_encode(name)} <{address}>"
 
 
 class SmtpMailer:
@@ -113,6 +142,7 @@ class SmtpMailer:
         self.user = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
         self.settings = settings
+        self.envelope_from = mailbox(settings.sender)
 
     def _connect(self) -> smtplib.SMTP:
         timeout, helo = self.settings.timeout, self.settings.helo
@@ -151,7 +181,8 @@ class SmtpMailer:
                                 yield rest.key, failure
                             return
                     try:
-                        refused = smtp.send_message(message)
+                        # The envelope is the one address, never read back from the headers.
+                        refused = smtp.send_message(message, self.envelope_from, [out.to_addr])
                         # One recipient per message: a refusal that did not raise is still a refusal.
                         outcome = _refused(next(iter(refused.values()))) if refused else Outcome("sent")
                     except smtplib.SMTPServerDisconnected as exc:
