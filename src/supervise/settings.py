@@ -78,13 +78,55 @@ class Settings:
 
 
 def masked(url: str) -> str:
-    """The URL with its password replaced by ``***``."""
+    """The URL with its password replaced by ``***``; never raises, whatever the string.
+
+    A URL that cannot be read plainly (a port that is no number, a password with an
+    unescaped ``/``, ``#`` or ``@``) is shown with everything before its last ``@`` hidden:
+    which part is the password is then anybody's guess, so none of it is shown.
+    """
+    if _url_problem(url) is not None:
+        scheme, sep, rest = url.partition("://")
+        return f"{scheme}{sep}***@{rest.rpartition('@')[2]}" if "@" in rest else url
     parts = urlsplit(url)
     if parts.password is None:
         return url
     host = parts.hostname or ""
     netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _url_problem(url: str) -> Text | None:
+    """What makes a URL ambiguous to read, in words that quote none of it (it may hold a password)."""
+    parts = urlsplit(url)
+    if "@" in parts.netloc.rpartition("@")[0] or "@" in url[len(parts.scheme) + 3 + len(parts.netloc) :]:
+        return Text(
+            "用户名或密码中的 @ / # ? 等字符须按 URL 规则转义（%40 %2F %23 %3F）",
+            "a user name or password holding @ / # or ? must be percent-encoded (%40 %2F %23 %3F)",
+        )
+    try:
+        parts.port  # noqa: B018 - reading it validates it
+    except ValueError:
+        return Text(
+            "端口不是数字（或密码中有未转义的字符）",
+            "the port is not a number (or the password has unescaped characters)",
+        )
+    return None
+
+
+def _url(env: Mapping[str, str], key: str, default: str, schemes: tuple[str, ...] | None = None) -> str:
+    """The URL setting ``key``, refused (without quoting it) if it cannot be read plainly or has the wrong scheme."""
+    url = env.get(key) or default
+    if not url:
+        return url  # not set, and nothing by default (no SMTP server: .eml files)
+    problem = _url_problem(url)
+    scheme = url.partition("://")[0]
+    if problem is None and schemes is not None and scheme not in schemes:
+        problem = Text(
+            f"未知的协议 {scheme}（可用：{'、'.join(schemes)}）", f"unknown scheme {scheme} ({', '.join(schemes)})"
+        )
+    if problem is not None:
+        raise SettingsInvalid(Text(f"{key}：{problem.zh}", f"{key}: {problem.en}"), setting=key)
+    return url
 
 
 class SettingsInvalid(SuperviseError):
@@ -115,7 +157,7 @@ def _number(env: Mapping[str, str], key: str, default: float) -> float:
 def default_mail_settings(env: Mapping[str, str]) -> MailSettings:
     outbox = env.get("SUPERVISE_OUTBOX_DIR")
     return MailSettings(
-        smtp_url=env.get("SUPERVISE_SMTP_URL") or None,
+        smtp_url=_url(env, "SUPERVISE_SMTP_URL", "", ("smtp", "smtps", "smtp+starttls")) or None,
         sender=env.get("SUPERVISE_MAIL_FROM") or "supervise@localhost",
         outbox_dir=Path(outbox) if outbox else data_dir() / "outbox",
         timeout=_number(env, "SUPERVISE_SMTP_TIMEOUT", 30.0),
@@ -152,12 +194,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lang = "both"
     workflows = env.get("SUPERVISE_WORKFLOWS_DIR")
     return Settings(
-        database_url=env.get("SUPERVISE_DATABASE_URL") or default_database_url(),
+        database_url=_url(env, "SUPERVISE_DATABASE_URL", default_database_url()),
         workflows_dir=Path(workflows) if workflows else None,
         lang=cast(Lang, lang),
         mail=default_mail_settings(env),
         worker=WorkerSettings(
-            broker_url=env.get("SUPERVISE_BROKER_URL") or EMBEDDED_BROKER,
+            broker_url=_url(env, "SUPERVISE_BROKER_URL", EMBEDDED_BROKER),
             timezone=_timezone(env),
             scan_every=_number(env, "SUPERVISE_SCAN_EVERY", 300.0),
             deliver_every=_number(env, "SUPERVISE_DELIVER_EVERY", 60.0),

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
+from sqlalchemy.exc import ArgumentError
 
 from supervise.adapters import migrate
 from supervise.bootstrap import build_context
@@ -30,13 +31,31 @@ def command(as_json: bool, *, needs_schema: bool = True) -> Iterator[tuple[Setti
     """Settings and context for one command, with every expected failure reported and mapped to its exit code."""
     settings = settings_or_exit(as_json)
     with reporting(as_json, settings.lang, settings.database_url):
-        ctx = build_context(settings)
+        ctx = _context(settings)
         try:
             if needs_schema:
                 _require_schema(ctx)
             yield settings, ctx
         finally:
             ctx.engine.dispose()
+
+
+def _context(settings: Settings) -> Context:
+    """The context; a database URL SQLAlchemy cannot use is a bad setting (exit 2), named without quoting it."""
+    try:
+        return build_context(settings)
+    except ArgumentError as exc:  # also NoSuchModuleError: an unknown driver
+        driver = settings.database_url.partition("://")[0] or "?"
+        raise SettingsInvalid(
+            Text(
+                f"SUPERVISE_DATABASE_URL：无法使用（驱动 {driver}；应如 postgresql+psycopg://用户:密码@主机/库 或 "
+                "sqlite:///路径）",
+                f"SUPERVISE_DATABASE_URL: cannot be used (driver {driver}; expected e.g. "
+                "postgresql+psycopg://user:password@host/db or sqlite:///path)",
+            ),
+            setting="SUPERVISE_DATABASE_URL",
+            detail=type(exc).__name__,
+        ) from None
 
 
 def _require_schema(ctx: Context) -> None:
