@@ -24,3 +24,7 @@ demo.register(app)
 
 def run() -> None:
     app()
+
+
+if __name__ == "__main__":
+    run()

@@ -23,10 +23,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from types import SimpleNamespace
 from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 

@@ -1,0 +1,5 @@
+"""``python -m supervise``: the same as the ``supervise`` command."""
+
+from supervise.cli.main import run
+
+run()
