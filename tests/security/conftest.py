@@ -25,13 +25,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from supervise.domain.plan import parse_plan
 from supervise.services.context import Context
 from supervise.services.importing import import_plan
-from tests.reminders.conftest import Inbox, SmtpServer
-from tests.services import free_port
+from tests.reminders.conftest import smtp_server  # noqa: F401 - the same real SMTP server fixture
 
 ACTORS = ["张三", "郑十", "赵六", "王五", "钱七", "李四", "孙七", "周八", "吴九"]
 SUBMITTER = "陈一"
@@ -78,18 +76,6 @@ def small_round(ctx: Context) -> Context:
     """Problems 1–3 (assigned, one measure each) in the security round, everyone in place."""
     import_text(ctx, plan_text("".join(problem_yaml(n, measures=1) for n in (1, 2, 3))))
     return ctx
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield SmtpServer(inbox, port)
-    finally:
-        controller.stop()
 
 
 def beijing(day: str, hour: int = 10) -> dt.datetime:
