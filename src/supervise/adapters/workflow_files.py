@@ -9,16 +9,22 @@ from supervise.domain.registry import WorkflowRegistry
 from supervise.domain.text import Text
 from supervise.domain.workflow import Workflow, load_workflow
 
-_PACKAGED = Path(__file__).resolve().parent.parent / "workflows"
-_CHECKOUT = Path(__file__).resolve().parents[3] / "workflows"
+_PACKAGE = Path(__file__).resolve().parent.parent  # src/supervise, or supervise/ in site-packages
+_CHECKOUT = _PACKAGE.parents[1]  # the repository, when running from a checkout
+
+
+def shipped_dir(name: str, marker: str) -> Path:
+    """A data folder shipped with supervise (``workflows``, ``examples``): the copy inside an installed
+    wheel, or the repository's own folder in a checkout; ``marker`` is a file that must be in it."""
+    candidates = (_PACKAGE / name, _CHECKOUT / name)
+    for candidate in candidates:
+        if (candidate / marker).is_file():
+            return candidate
+    raise FileNotFoundError(f"no {name}/{marker} in {candidates[0]} or {candidates[1]}")
 
 
 def default_workflows_dir() -> Path:
-    """The packaged copy in an installed wheel; the repository's ``workflows/`` in a checkout."""
-    for candidate in (_PACKAGED, _CHECKOUT):
-        if (candidate / "problem.yaml").is_file():
-            return candidate
-    raise FileNotFoundError(f"no workflow definitions found in {_PACKAGED} or {_CHECKOUT}")
+    return shipped_dir("workflows", "problem.yaml")
 
 
 def read_workflow(path: Path) -> Workflow:

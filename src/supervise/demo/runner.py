@@ -28,6 +28,7 @@ from supervise.adapters.report_xlsx import write_xlsx
 from supervise.adapters.tables import events, measures, outbox, people, person_roles, problems, units, work_prompts
 from supervise.adapters.tables_oversight import reviews as reviews_t
 from supervise.adapters.tables_oversight import selfcheck_campaigns, visits
+from supervise.adapters.workflow_files import shipped_dir
 from supervise.bootstrap import build_context
 from supervise.demo import scenario as sc
 from supervise.domain.errors import SuperviseError
@@ -45,15 +46,10 @@ from worker.app import create_app
 from worker.embedded import embedded
 from worker.runtime import Runtime
 
-_PACKAGED, _CHECKOUT = (
-    Path(__file__).resolve().parents[1] / "examples",
-    Path(__file__).resolve().parents[3] / "examples",
-)
-
 
 def examples_dir() -> Path:
-    """The packaged copy in an installed wheel; the repository's ``examples/`` in a checkout."""
-    return _PACKAGED if (_PACKAGED / "seed_round.yaml").is_file() else _CHECKOUT
+    """The reference round and its notice settings, as shipped (wheel or checkout)."""
+    return shipped_dir("examples", "seed_round.yaml")
 
 
 ZONE = ZoneInfo("Asia/Shanghai")
