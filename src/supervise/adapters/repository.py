@@ -96,7 +96,7 @@ def load_actor(conn: Connection, name: str) -> Actor | None:
     return Actor(rows[0][0], name, frozenset(r[2] for r in rows if r[2]), rows[0][1])
 
 
-_PROBLEM_COLUMNS = (
+PROBLEM_COLUMNS = (
     problems.c.id,
     problems.c.number,
     problems.c.round_id,
@@ -121,7 +121,7 @@ def _problems_stmt(one: bool, lock: bool) -> Select[Any]:
     """
     number = problems.c.number == bindparam("number") if one else problems.c.number.in_(bindparam("numbers"))
     query = (
-        select(*_PROBLEM_COLUMNS, problem_units.c.unit_id.label("co_unit_id"))
+        select(*PROBLEM_COLUMNS, problem_units.c.unit_id.label("co_unit_id"))
         .select_from(problems.outerjoin(problem_units, problem_units.c.problem_id == problems.c.id))
         .where(problems.c.round_id == bindparam("round_id"), number)
     )
@@ -134,33 +134,11 @@ def load_problems(conn: Connection, round_id: int, numbers: Sequence[int], lock:
         params: dict[str, Any] = {"round_id": round_id, "number": numbers[0]}
     else:
         params = {"round_id": round_id, "numbers": list(numbers)}
-    return _problem_items(conn.execute(_problems_stmt(len(numbers) == 1, lock), params))
+    return problem_items(conn.execute(_problems_stmt(len(numbers) == 1, lock), params))
 
 
-def load_problem_with_round(conn: Connection, token: str | None, number: int) -> tuple[list[RoundRow], ItemRow | None]:
-    """The rounds ``token`` names (as ``find_rounds``) and, if it names exactly one, its problem ``number``.
-
-    One statement instead of two for the commonest transition: a round trip less on
-    PostgreSQL. Unlocked, like ``load_problems(..., lock=False)``.
-    """
-    if token is None:
-        result = conn.execute(_ROUND_PROBLEM, {"number": number})
-    elif token.isdigit():
-        result = conn.execute(_ROUND_PROBLEM_BY_TOKEN_OR_ID, {"number": number, "token": token, "id": int(token)})
-    else:
-        result = conn.execute(_ROUND_PROBLEM_BY_TOKEN, {"number": number, "token": token})
-    found: dict[int, RoundRow] = {}
-    rows = []
-    for r in result:
-        found.setdefault(r.r_id, RoundRow(r.r_id, r.r_name, r.r_code, r.r_timezone))
-        if r.id is not None:
-            rows.append(r)
-    items = _problem_items(rows) if len(found) == 1 else {}
-    return list(found.values()), items.get(number)
-
-
-def _problem_items(rows: Iterable[Any]) -> dict[int, ItemRow]:
-    """Problems from rows of ``_PROBLEM_COLUMNS`` plus ``co_unit_id`` (one row per co-unit)."""
+def problem_items(rows: Iterable[Any]) -> dict[int, ItemRow]:
+    """Problems from rows of ``PROBLEM_COLUMNS`` plus ``co_unit_id`` (one row per co-unit)."""
     first: dict[int, Any] = {}  # number -> its first row
     co_units: dict[int, list[int]] = {}
     for r in rows:
@@ -185,30 +163,6 @@ def _problem_items(rows: Iterable[Any]) -> dict[int, ItemRow]:
         )
         for number, r in first.items()
     }
-
-
-_ROUND_PROBLEM = (
-    select(
-        rounds.c.id.label("r_id"),
-        rounds.c.name.label("r_name"),
-        rounds.c.code.label("r_code"),
-        rounds.c.timezone.label("r_timezone"),
-        *_PROBLEM_COLUMNS,
-        problem_units.c.unit_id.label("co_unit_id"),
-    )
-    .select_from(
-        rounds.outerjoin(
-            problems, (problems.c.round_id == rounds.c.id) & (problems.c.number == bindparam("number"))
-        ).outerjoin(problem_units, problem_units.c.problem_id == problems.c.id)
-    )
-    .order_by(rounds.c.id)
-)
-_ROUND_PROBLEM_BY_TOKEN = _ROUND_PROBLEM.where(
-    (rounds.c.name == bindparam("token")) | (rounds.c.code == bindparam("token"))
-)
-_ROUND_PROBLEM_BY_TOKEN_OR_ID = _ROUND_PROBLEM.where(
-    (rounds.c.name == bindparam("token")) | (rounds.c.code == bindparam("token")) | (rounds.c.id == bindparam("id"))
-)
 
 
 def load_measures(

@@ -27,8 +27,12 @@ def resolve_round(conn: Connection, token: str | None) -> RoundRow:
 def require_actor(conn: Connection, name: str) -> Actor:
     actor = repo.load_actor(conn, name)
     if actor is None:
-        raise NotFound(Text(f"没有名为 {name} 的人员", f"no person named {name}"), actor=name)
+        raise no_such_person(name)
     return actor
+
+
+def no_such_person(name: str) -> NotFound:
+    return NotFound(Text(f"没有名为 {name} 的人员", f"no person named {name}"), actor=name)
 
 
 def not_found(ref: Ref) -> NotFound:

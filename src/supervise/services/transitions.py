@@ -18,12 +18,13 @@ from sqlalchemy import Connection
 from supervise.adapters import chain
 from supervise.adapters import repository as repo
 from supervise.adapters.repository import ItemRow, NewEvidence, RoundRow
+from supervise.adapters.transition_reads import load_problem_and_actor
 from supervise.domain.audit import canonical_json
 from supervise.domain.errors import BulkRefused, Conflict, SuperviseError
 from supervise.domain.refs import Ref, parse_ref
 from supervise.domain.rules import Actor, ItemFacts, Outcome, Request, decide
 from supervise.services.context import Context
-from supervise.services.lookup import not_found, require_actor, resolve_round
+from supervise.services.lookup import no_such_person, not_found, require_actor, resolve_round
 
 BULK_CHUNK = 500
 
@@ -74,8 +75,7 @@ def advance_in(ctx: Context, conn: Connection, cmd: Advance) -> Moved:
     """The transition inside the caller's write transaction, for use cases that change more than one thing."""
     ref = parse_ref(cmd.ref)
     request = Request(cmd.trigger, cmd.note, len(cmd.evidence), cmd.deadline)
-    item = _round_and_item(conn, ref)
-    actor = require_actor(conn, cmd.actor)
+    item, actor = _item_and_actor(conn, ref, cmd.actor)
     if item is None:
         raise not_found(ref)
     if cmd.expected_version is not None and cmd.expected_version != item.version:
@@ -134,19 +134,22 @@ def _write_chunk(
         chain.append_events(conn, (_event(item, outcome, actor, request, now) for item, outcome in batch))
 
 
-def _round_and_item(conn: Connection, ref: Ref) -> ItemRow | None:
-    """The item ``ref`` names, or None; a round that is missing or ambiguous raises, as ``resolve_round`` does.
+def _item_and_actor(conn: Connection, ref: Ref, actor_name: str) -> tuple[ItemRow | None, Actor]:
+    """The item ``ref`` names (or None) and the actor; a missing or ambiguous round, or actor, raises.
 
-    A problem is read together with its round in one statement (the commonest case, and
-    a round trip less); a measure, or a round token the fast path cannot settle, takes
-    the general path.
+    A problem is read together with its round and the actor in one statement (the
+    commonest case: two round trips less); a measure, or a round token the fast path
+    cannot settle, takes the general path. Either way a bad round is reported first.
     """
     if ref.measure is None:
-        found, item = repo.load_problem_with_round(conn, ref.round, ref.number)
-        if len(found) == 1:
-            return item
+        read = load_problem_and_actor(conn, ref.round, ref.number, actor_name)
+        if len(read.rounds) == 1:
+            if read.actor is None:
+                raise no_such_person(actor_name)
+            return read.item, read.actor
     round_ = resolve_round(conn, ref.round)
-    return _load_items(conn, round_.id, [ref], lock=False).get(_key(ref))
+    actor = require_actor(conn, actor_name)
+    return _load_items(conn, round_.id, [ref], lock=False).get(_key(ref)), actor
 
 
 def _chunks_by_round(conn: Connection, refs: Sequence[Ref]) -> Iterator[tuple[RoundRow, list[Ref]]]:
