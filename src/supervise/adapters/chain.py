@@ -52,6 +52,23 @@ def append_events(conn: Connection, contents_for: Iterable[tuple[int | None, dic
     return ids
 
 
+def append_after(conn: Connection, head_seq: int, head_hash: str, event: tuple[int | None, dict[str, Any]]) -> int:
+    """Append one event after the head the caller has just read under lock; returns its id.
+
+    On PostgreSQL the INSERT rides in a CTE of the head's UPDATE: one round trip, not two.
+    """
+    round_id, fields = event
+    content = EventContent(seq=head_seq + 1, **fields)
+    ((prev, h),) = link([content], head_hash)
+    row = event_row(round_id, content, prev, h)
+    if conn.dialect.name == "postgresql":
+        params = {**{f"e_{k}": v for k, v in row.items()}, "new_seq": content.seq, "new_hash": h}
+        return int(conn.execute(INSERT_EVENT_SET_HEAD, params).scalar_one())
+    event_id = int(conn.execute(INSERT_EVENT_RETURNING, row).scalar_one())
+    conn.execute(SET_HEAD, {"new_seq": content.seq, "new_hash": h})
+    return event_id
+
+
 def event_row(round_id: int | None, c: EventContent, prev_hash: str, hash_: str) -> dict[str, Any]:
     return {
         "seq": c.seq,

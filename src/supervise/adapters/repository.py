@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, Update, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Select, Update, bindparam, func, insert, literal, select, update
 
 from supervise.adapters import chain
 from supervise.adapters.tables import (
@@ -26,7 +26,6 @@ from supervise.adapters.tables import (
     problems,
     rounds,
 )
-from supervise.domain.audit import EventContent, link
 from supervise.domain.rules import Actor
 
 
@@ -292,27 +291,20 @@ def move_one(
 ) -> int | None:
     """One item's guarded state change and its audit event; the event's id, or None if the version guard failed.
 
-    The same statements as ``write_items`` then ``append_events``, in the same order
-    (item row, then head lock). On PostgreSQL they go in two round trips instead of four:
-    the UPDATE rides in a CTE of the head's SELECT ... FOR UPDATE, the event's INSERT in a
-    CTE of the head's UPDATE. SQLite runs in-process, where round trips cost nothing, and
-    has no data-modifying CTEs.
+    The same writes as ``write_items`` then ``append_events``, in the same order (item
+    row, then head), in fewer statements: the item's UPDATE also reads the chain's head —
+    on PostgreSQL the UPDATE rides in a CTE of the head's SELECT ... FOR UPDATE, on SQLite
+    (no data-modifying CTEs, but writers are serialised by BEGIN IMMEDIATE) the UPDATE
+    returns the head — and ``chain.append_after`` writes the event and the new head.
     """
-    if conn.dialect.name != "postgresql":
-        if write_items(conn, kind, [change]) != 1:
-            return None
-        (event_id,) = chain.append_events(conn, [event])
-        return event_id
     columns = _changed_columns(change)
-    params = _update_params(change, columns)
-    head_seq, head_hash, moved = conn.execute(_update_then_head(kind, columns), params).one()
-    if moved != 1:
-        return None  # the transaction is rolled back by the caller's Conflict; the head lock goes with it
-    round_id, fields = event
-    content = EventContent(seq=head_seq + 1, **fields)
-    ((prev, h),) = link([content], head_hash)
-    row = {f"e_{k}": v for k, v in chain.event_row(round_id, content, prev, h).items()}
-    return int(conn.execute(chain.INSERT_EVENT_SET_HEAD, {**row, "new_seq": content.seq, "new_hash": h}).scalar_one())
+    stmt = (
+        _update_then_head(kind, columns) if conn.dialect.name == "postgresql" else _update_returning_head(kind, columns)
+    )
+    head = conn.execute(stmt, _update_params(change, columns)).first()
+    if head is None or head.moved != 1:
+        return None  # the transaction is rolled back by the caller's Conflict; a head lock goes with it
+    return chain.append_after(conn, head.seq, head.hash, event)
 
 
 @cache
@@ -320,9 +312,24 @@ def _update_then_head(kind: str, columns: tuple[str, ...]) -> Select[Any]:
     table = _TABLES[kind]
     moved = _update_stmt(kind, columns).returning(table.c.id).cte("moved")
     return (
-        select(audit_head.c.seq, audit_head.c.hash, select(func.count()).select_from(moved).scalar_subquery())
+        select(
+            audit_head.c.seq,
+            audit_head.c.hash,
+            select(func.count()).select_from(moved).scalar_subquery().label("moved"),
+        )
         .where(audit_head.c.id == 1)
         .with_for_update(of=audit_head)
+    )
+
+
+@cache
+def _update_returning_head(kind: str, columns: tuple[str, ...]) -> Update:
+    """No row when the version guard fails; else the head as it stands."""
+    head = audit_head.c.id == 1
+    return _update_stmt(kind, columns).returning(
+        select(audit_head.c.seq).where(head).scalar_subquery().label("seq"),
+        select(audit_head.c.hash).where(head).scalar_subquery().label("hash"),
+        literal(1).label("moved"),
     )
 
 
