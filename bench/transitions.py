@@ -355,9 +355,10 @@ def markdown(
         "joined by `UNION ALL`). Lookups = raw with lookups ÷ raw; framework = service ÷ raw with lookups (the",
         "connection pool, SQLAlchemy Core per statement, the rules). Round trips per transaction on PostgreSQL:",
         "the baselines 7 (`BEGIN`, five statements, `COMMIT`); the service 5, as it sends its four writes as two",
-        "statements (data-modifying CTEs). The pool pings a connection before use only when it sat idle for a",
-        "second or more (`supervise.adapters.db`), so transitions in a row send no ping; _pinged_ is the service",
-        "with a ping at every checkout (as SQLAlchemy's `pool_pre_ping` does), for comparison.",
+        "statements (data-modifying CTEs). On SQLite the service's item `UPDATE` returns the chain's head",
+        "(`RETURNING`): three write statements to the baselines' four. The pool pings a connection before use",
+        "only when it sat idle for a second or more (`supervise.adapters.db`), so transitions in a row send no",
+        "ping; _pinged_ is the service with a ping at every checkout (as SQLAlchemy's `pool_pre_ping` does).",
         "",
         "| backend | raw µs | raw with lookups µs | service µs | lookups | framework | service/raw"
         " | pinged µs | pinged/raw |",
