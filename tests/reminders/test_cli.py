@@ -135,3 +135,21 @@ def test_migration_0002_upgrades_and_downgrades(backend, tmp_path):
     else:
         with scratch_postgres_database() as url:
             check(url)
+
+
+@pytest.mark.timeout(60)  # were the check missing, the command would run on (and this test hang)
+@pytest.mark.parametrize("command", ["worker", "beat"])
+def test_worker_and_beat_refuse_to_start_on_a_database_not_yet_initialised(command, tmp_path, monkeypatch):
+    monkeypatch.setenv("SUPERVISE_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    monkeypatch.setenv("SUPERVISE_BROKER_URL", "redis://127.0.0.1:6379/15")  # beat refuses the embedded mode
+    result = CliRunner().invoke(app, [command])
+    assert result.exit_code == 7, result.stdout
+    assert "supervise init" in result.stdout + result.stderr
+
+
+@pytest.mark.timeout(60)
+def test_worker_refuses_to_start_on_a_database_it_cannot_reach(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUPERVISE_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")  # port 9: discard
+    result = CliRunner().invoke(app, ["worker"])
+    assert result.exit_code == 7, result.stdout
+    assert "database" in (result.stdout + result.stderr).lower()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,7 +13,7 @@ from rich.table import Table
 
 from supervise.adapters.mail import make_mailer
 from supervise.cli.common import JSON, command, settings_or_exit
-from supervise.cli.output import err, out, print_json, reporting
+from supervise.cli.output import err, out, print_json
 from supervise.domain.errors import Defect, InputRejected
 from supervise.domain.text import Text
 from supervise.services import calendar as calendar_service
@@ -244,8 +246,7 @@ def worker_cmd(
     concurrency: int = typer.Option(2, "--concurrency", min=1, help="进程数 / worker processes (Redis mode)"),
 ) -> None:
     """启动 Celery 工作进程 / Start a Celery worker (embedded mode: broker, worker and beat in this one process)."""
-    settings = settings_or_exit(False)
-    with reporting(False, settings.lang, settings.database_url):
+    with _database_ready() as settings:
         from worker.app import app
 
         if settings.worker.embedded:
@@ -253,6 +254,18 @@ def worker_cmd(
             return
         out.print(f"worker → {settings.worker!r}", highlight=False)
         app.worker_main(["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "--queues=supervise"])
+
+
+@contextmanager
+def _database_ready() -> Iterator[Settings]:
+    """The settings, once the database is reachable and at the current schema; failures reported as by any command.
+
+    Without this check a worker started on a database that is down, or not yet initialised,
+    would look healthy while every scan it takes fails, one log line at a time.
+    """
+    with command(False) as (settings, ctx):
+        ctx.engine.dispose()  # only the check needed it: the tasks open their own engine
+        yield settings
 
 
 def _run_embedded(app: Any, settings: Settings, loglevel: str) -> None:
@@ -280,14 +293,13 @@ def beat_cmd(
     schedule: str = typer.Option("celerybeat-schedule", "--schedule", help="beat 状态文件 / the beat's state file"),
 ) -> None:
     """启动唯一的 beat（定时扫描）/ Start the one beat: it triggers the scan and the outbox sweep."""
-    settings = settings_or_exit(False)
-    with reporting(False, settings.lang, settings.database_url):
-        if settings.worker.embedded:
-            err.print(
-                "嵌入模式下 supervise worker 已包含 beat / in the embedded mode `supervise worker` runs the beat "
-                "itself; set SUPERVISE_BROKER_URL to run a separate beat"
-            )
-            raise typer.Exit(2)
+    if settings_or_exit(False).worker.embedded:
+        err.print(
+            "嵌入模式下 supervise worker 已包含 beat / in the embedded mode `supervise worker` runs the beat "
+            "itself; set SUPERVISE_BROKER_URL to run a separate beat"
+        )
+        raise typer.Exit(2)
+    with _database_ready() as settings:
         from worker.app import app
 
         out.print(f"beat → {settings.worker!r}", highlight=False)
