@@ -69,6 +69,7 @@ def _truncate_postgres(engine: Engine) -> None:
     with engine.begin() as conn:
         # A tamper test switches the append-only guard off to edit history by hand: every test starts with it on.
         conn.execute(text("ALTER TABLE events ENABLE TRIGGER events_no_update"))
+        conn.execute(text("ALTER TABLE evidence ENABLE TRIGGER evidence_no_update"))
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
 

@@ -31,11 +31,12 @@ def tamper(ctx, *statements: str) -> None:
 
 
 def _disable_guard(conn: Connection) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("ALTER TABLE events DISABLE TRIGGER events_no_update"))
-    else:
-        conn.execute(text("DROP TRIGGER events_no_update"))
-        conn.execute(text("DROP TRIGGER events_no_delete"))
+    for table in ("events", "evidence"):
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_update"))
+        else:
+            conn.execute(text(f"DROP TRIGGER {table}_no_update"))
+            conn.execute(text(f"DROP TRIGGER {table}_no_delete"))
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from supervise.adapters.repository import NewEvidence
 from supervise.adapters.tables import audit_head, events
@@ -27,8 +28,8 @@ EVIDENCE = NewEvidence("验收报告.pdf", "/srv/evidence/验收报告.pdf", "ab
 def history(small_round: Context) -> Iterator[Context]:
     """Two rounds' events interleaved in one chain, and evidence attached by two events.
 
-    PostgreSQL's database is shared by the run: the append-only trigger the tampering switched
-    off is switched on again afterwards, so that later tests meet the guard they rely on.
+    PostgreSQL's database is shared by the run: the append-only triggers the tampering switched
+    off are switched on again afterwards, so that later tests meet the guard they rely on.
     """
     ctx = small_round
     import_text(ctx, plan_text(problem_yaml(7, measures=1)).replace("安全测试轮次, code: SEC", "第二轮次, code: TWO"))
@@ -43,6 +44,7 @@ def history(small_round: Context) -> Iterator[Context]:
     if ctx.engine.dialect.name == "postgresql":
         with ctx.writing() as conn:
             conn.execute(text("ALTER TABLE events ENABLE TRIGGER events_no_update"))
+            conn.execute(text("ALTER TABLE evidence ENABLE TRIGGER evidence_no_update"))
 
 
 def finding(ctx: Context) -> tuple[str, int | None]:
@@ -58,6 +60,15 @@ def seq_of(ctx: Context, ref: str, trigger: str) -> int:
                 text("SELECT seq FROM events WHERE subject_ref = :r AND trigger = :t"), {"r": ref, "t": trigger}
             ).scalar_one()
         )
+
+
+@pytest.mark.parametrize(
+    "statement", [f"UPDATE evidence SET sha256 = '{'00' * 32}' WHERE id = 1", "DELETE FROM evidence WHERE id = 2"]
+)
+def test_the_database_refuses_to_change_or_delete_evidence(history, statement):
+    with pytest.raises(DBAPIError, match="evidence is append-only"), history.writing() as conn:
+        conn.execute(text(statement))
+    assert audit.verify(history).ok
 
 
 @pytest.mark.parametrize(
