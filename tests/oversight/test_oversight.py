@@ -10,7 +10,7 @@ from sqlalchemy import select
 from supervise.adapters.repository import NewEvidence
 from supervise.adapters.tables import people, person_roles
 from supervise.domain.errors import ActionRefused, NotFound, TransitionRefused
-from supervise.services import audit, reviews, selfcheck, supervision
+from supervise.services import audit, reviews, selfcheck, supervision, visit_views
 from supervise.services.queries import show_problem
 from supervise.services.transitions import Advance, advance
 
@@ -69,7 +69,7 @@ def test_a_visit_is_planned_then_recorded_and_can_send_a_problem_back(submitted)
     view = show_problem(submitted, "13")
     assert view["state"] == "in_progress"
     assert (view["events"][-1]["trigger"], view["events"][-1]["actor"]) == ("send_back", "赵六")
-    [visit] = supervision.list_visits(submitted)
+    [visit] = visit_views.list_visits(submitted)
     assert (visit["state"], visit["units"], visit["members"]) == ("done", ["区水务和湖泊局"], ["王五", "赵六"])
     assert visit["findings"] == [{"problem": 13, "outcome": "sent_back", "note": "现场发现仍有隐患", "by": "赵六"}]
     assert audit.verify(submitted).ok
@@ -83,7 +83,7 @@ def test_recording_is_all_or_nothing(submitted):
         supervision.record_visit(
             submitted, supervision.RecordVisit(1, "王五", (supervision.Finding(13, "sent_back", "复查不合格"),))
         )
-    assert supervision.list_visits(submitted)[0]["state"] == "planned"
+    assert visit_views.list_visits(submitted)[0]["state"] == "planned"
     assert show_problem(submitted, "13")["state"] == "closed"
 
 

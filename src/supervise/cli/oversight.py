@@ -14,7 +14,7 @@ from supervise.cli.ledger import ACTOR, ROUND
 from supervise.cli.output import out, print_json
 from supervise.domain.errors import Defect, InputRejected
 from supervise.domain.text import Text
-from supervise.services import reviews, selfcheck, supervision
+from supervise.services import reviews, selfcheck, supervision, visit_views
 
 group_app = typer.Typer(help="督办组 / supervision groups", no_args_is_help=True)
 visit_app = typer.Typer(help="实地督办 / supervision visits", no_args_is_help=True)
@@ -129,7 +129,7 @@ def visit_cancel(
 def visit_list(round_: str | None = ROUND, as_json: bool = JSON) -> None:
     """督办记录 / Visits, planned and done, with their findings."""
     with command(as_json) as (_, ctx):
-        rows = supervision.list_visits(ctx, round_)
+        rows = visit_views.list_visits(ctx, round_)
     if as_json:
         print_json(rows)
         return

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from supervise.adapters import chain
 from supervise.adapters import repository as repo
-from supervise.adapters.tables import people, person_roles, problems, units
+from supervise.adapters.tables import person_roles, problems, units
 from supervise.adapters.tables_oversight import (
     group_members,
     supervision_groups,
@@ -225,71 +225,6 @@ def cancel_visit(ctx: Context, number: int, actor_name: str, reason: str, round_
         _refuse(f"visit {number}", missing, "cancel_visit")
         conn.execute(update(visits).where(visits.c.id == visit.id).values(state="cancelled", summary=reason))
         _event(conn, round_.id, "visit", visit.id, f"visit {number}", "cancel_visit", actor, ctx.clock(), reason, {})
-
-
-def list_visits(ctx: Context, round_token: str | None = None) -> list[dict[str, Any]]:
-    with ctx.reading() as conn:
-        round_ = resolve_round(conn, round_token)
-        rows = conn.execute(
-            select(visits, supervision_groups.c.name.label("group_name"))
-            .join(supervision_groups, supervision_groups.c.id == visits.c.group_id)
-            .where(visits.c.round_id == round_.id)
-            .order_by(visits.c.number)
-        ).all()
-        return [_visit_view(conn, r) for r in rows]
-
-
-def _visit_view(conn: Connection, r: Any) -> dict[str, Any]:
-    unit_names = (
-        conn.execute(
-            select(units.c.name)
-            .join(visit_units, visit_units.c.unit_id == units.c.id)
-            .where(visit_units.c.visit_id == r.id)
-            .order_by(units.c.id)
-        )
-        .scalars()
-        .all()
-    )
-    numbers = (
-        conn.execute(
-            select(problems.c.number)
-            .join(visit_problems, visit_problems.c.problem_id == problems.c.id)
-            .where(visit_problems.c.visit_id == r.id)
-            .order_by(problems.c.number)
-        )
-        .scalars()
-        .all()
-    )
-    members = (
-        conn.execute(
-            select(people.c.name)
-            .join(group_members, group_members.c.person_id == people.c.id)
-            .where(group_members.c.group_id == r.group_id)
-            .order_by(people.c.id)
-        )
-        .scalars()
-        .all()
-    )
-    findings = conn.execute(
-        select(problems.c.number, visit_findings.c.outcome, visit_findings.c.note, people.c.name)
-        .join(problems, problems.c.id == visit_findings.c.problem_id)
-        .join(people, people.c.id == visit_findings.c.recorded_by_id)
-        .where(visit_findings.c.visit_id == r.id)
-        .order_by(problems.c.number)
-    ).all()
-    return {
-        "number": r.number,
-        "group": r.group_name,
-        "members": list(members),
-        "on": r.planned_on.isoformat(),
-        "place": r.place,
-        "purpose": r.purpose,
-        "state": r.state,
-        "units": list(unit_names),
-        "problems": list(numbers),
-        "summary": r.summary,
-        "findings": [{"problem": n, "outcome": o, "note": note, "by": by} for n, o, note, by in findings],
-    }
 
 
 def _record_finding(
