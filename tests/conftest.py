@@ -90,6 +90,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def seed_text() -> str:
+    """The published report the reference case comes from (in ../shared/seeds/ beside the repository)."""
+    if not SEED.is_file():
+        pytest.skip(f"the seed report is not here ({SEED}); CI provides it")
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(dt.datetime(2023, 11, 8, 1, 30, tzinfo=dt.UTC))
 

@@ -29,7 +29,7 @@ from supervise.domain.plan import parse_plan
 from supervise.services.context import Context
 from supervise.services.importing import import_plan
 from supervise.services.transitions import Advance, advance
-from tests.conftest import SEED, WALKTHROUGH, FixedClock
+from tests.conftest import WALKTHROUGH, FixedClock
 from tests.e2e.conftest import Supervise
 from tests.services import scratch_postgres_database
 
@@ -114,11 +114,3 @@ def populated(
         db = _populate(url, "postgresql", evidence)
         yield db
         db.ctx.engine.dispose()
-
-
-@pytest.fixture
-def seed_text() -> str:
-    """The published report the reference case comes from; tests derive their variants from it at run time."""
-    if not SEED.is_file():
-        pytest.skip(f"the seed report is not here ({SEED}); CI provides it")
-    return SEED.read_text(encoding="utf-8")

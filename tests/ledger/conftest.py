@@ -22,7 +22,7 @@ from supervise.domain.plan import ParsedPlan, RoundSpec
 from supervise.domain.registry import WorkflowRegistry
 from supervise.services.context import Context
 from supervise.services.importing import ImportRequest, ImportSummary, import_file
-from tests.conftest import ROOT, SEED
+from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples"
 SEED_ROUND = EXAMPLES / "seed_round.yaml"
@@ -30,14 +30,6 @@ FEEDBACK = dt.date(2023, 11, 7)
 ROUND = RoundSpec(name="十二届省委第四轮巡视", code="R4", feedback_date=FEEDBACK)
 HEADERS = ["序号", "问题", "整改措施", "责任领导", "牵头单位", "责任单位", "整改时限", "完成情况"]
 NEW_ROUND: dict[str, Any] = {"name": "十二届省委第四轮巡视", "code": "R4", "feedback_date": FEEDBACK}
-
-
-@pytest.fixture
-def seed_text() -> str:
-    """The published report the reference case comes from (in ../shared/seeds/ beside the repository)."""
-    if not SEED.is_file():
-        pytest.skip(f"the seed report is not here ({SEED}); CI provides it")
-    return SEED.read_text(encoding="utf-8")
 
 
 def parse_rows(rows: Sequence[Sequence[object]], *, default: dt.date | None = None) -> ParsedPlan:

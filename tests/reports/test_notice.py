@@ -11,7 +11,6 @@ from supervise.adapters.report_render import render_notice
 from supervise.domain.errors import InputRejected
 from supervise.domain.report.notice_config import NoticeConfig, parse_notice_config
 from supervise.services.reports import ReportRequest, load_notice
-from tests.conftest import SEED
 
 CONFIG = """
 issuer: 武汉市江夏区委
@@ -61,8 +60,8 @@ def structure(text: str) -> list[str]:
     return numbers
 
 
-def test_the_structure_check_accepts_the_seed_itself():
-    numbers = structure(SEED.read_text(encoding="utf-8"))
+def test_the_structure_check_accepts_the_seed_itself(seed_text):
+    numbers = structure(seed_text)
     assert numbers == [str(n) for n in range(1, 42)]
 
 
