@@ -148,6 +148,9 @@ def ledgers_xlsx() -> None:
     save(book(GOOD)[0], "ledgers/corrupt-compression.xlsx")
     _corrupt_member(CORPUS / "ledgers/corrupt-compression.xlsx", "xl/worksheets/sheet1.xml")
 
+    save(book(GOOD)[0], "ledgers/zip-version-from-the-future.xlsx")
+    _claim_zip_version(CORPUS / "ledgers/zip-version-from-the-future.xlsx", 64)
+
     save(book(GOOD)[0], "ledgers/xml-entity-bomb.xlsx")
     bomb = (
         b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY a "aaaaaaaaaa">'
@@ -210,6 +213,14 @@ def _corrupt_member(path: Path, member: str) -> None:
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     for i in range(start + 10, start + 30):
         data[i] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+def _claim_zip_version(path: Path, version: int) -> None:
+    """Make the zip directory say its first member needs a newer zip than Python reads (6.3 at most)."""
+    data = bytearray(path.read_bytes())
+    entry = data.index(b"PK\x01\x02")  # the first central directory record
+    data[entry + 6 : entry + 8] = version.to_bytes(2, "little")  # "version needed to extract"
     path.write_bytes(bytes(data))
 
 
