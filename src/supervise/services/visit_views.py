@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, select
 
 from supervise.adapters.tables import people, problems, units
 from supervise.adapters.tables_oversight import (
@@ -32,35 +32,11 @@ def list_visits(ctx: Context, round_token: str | None = None) -> list[dict[str, 
 
 
 def _visit_view(conn: Connection, r: Any) -> dict[str, Any]:
-    unit_names = (
-        conn.execute(
-            select(units.c.name)
-            .join(visit_units, visit_units.c.unit_id == units.c.id)
-            .where(visit_units.c.visit_id == r.id)
-            .order_by(units.c.id)
-        )
-        .scalars()
-        .all()
-    )
-    numbers = (
-        conn.execute(
-            select(problems.c.number)
-            .join(visit_problems, visit_problems.c.problem_id == problems.c.id)
-            .where(visit_problems.c.visit_id == r.id)
-            .order_by(problems.c.number)
-        )
-        .scalars()
-        .all()
-    )
-    members = (
-        conn.execute(
-            select(people.c.name)
-            .join(group_members, group_members.c.person_id == people.c.id)
-            .where(group_members.c.group_id == r.group_id)
-            .order_by(people.c.id)
-        )
-        .scalars()
-        .all()
+    unit_names = _listed(conn, units.c.name, units.c.id, visit_units.c.unit_id, visit_units.c.visit_id == r.id)
+    on_visit = visit_problems.c.visit_id == r.id
+    numbers = _listed(conn, problems.c.number, problems.c.id, visit_problems.c.problem_id, on_visit, problems.c.number)
+    members = _listed(
+        conn, people.c.name, people.c.id, group_members.c.person_id, group_members.c.group_id == r.group_id
     )
     findings = conn.execute(
         select(problems.c.number, visit_findings.c.outcome, visit_findings.c.note, people.c.name)
@@ -72,13 +48,26 @@ def _visit_view(conn: Connection, r: Any) -> dict[str, Any]:
     return {
         "number": r.number,
         "group": r.group_name,
-        "members": list(members),
+        "members": members,
         "on": r.planned_on.isoformat(),
         "place": r.place,
         "purpose": r.purpose,
         "state": r.state,
-        "units": list(unit_names),
-        "problems": list(numbers),
+        "units": unit_names,
+        "problems": numbers,
         "summary": r.summary,
         "findings": [{"problem": n, "outcome": o, "note": note, "by": by} for n, o, note, by in findings],
     }
+
+
+def _listed(
+    conn: Connection,
+    column: ColumnElement[Any],
+    key: ColumnElement[Any],
+    link: ColumnElement[Any],
+    of: ColumnElement[bool],
+    order: ColumnElement[Any] | None = None,
+) -> list[Any]:
+    """``column`` of the rows a link table ties to the visit (or group) ``of`` names, by ``order`` (else ``key``)."""
+    query = select(column).join(link.table, link == key).where(of).order_by(key if order is None else order)
+    return list(conn.execute(query).scalars())
