@@ -40,14 +40,13 @@ def append_events(conn: Connection, contents_for: Iterable[tuple[int | None, dic
     """
     head_seq, head_hash = conn.execute(HEAD).one()
     items = list(contents_for)
+    if len(items) == 1:
+        return [append_after(conn, head_seq, head_hash, items[0])]
     contents = [EventContent(seq=head_seq + i + 1, **fields) for i, (_, fields) in enumerate(items)]
     links = link(contents, head_hash)
     rows = [event_row(round_id, c, prev, h) for (round_id, _), c, (prev, h) in zip(items, contents, links, strict=True)]
-    if len(rows) == 1:
-        ids = [conn.execute(INSERT_EVENT_RETURNING, rows[0]).scalar_one()]
-    else:
-        conn.execute(INSERT_EVENT, rows)
-        ids = list(conn.execute(EVENT_IDS_AFTER, {"seq": head_seq}).scalars())
+    conn.execute(INSERT_EVENT, rows)
+    ids = list(conn.execute(EVENT_IDS_AFTER, {"seq": head_seq}).scalars())
     conn.execute(SET_HEAD, {"new_seq": contents[-1].seq, "new_hash": links[-1][1]})
     return ids
 
